@@ -1,0 +1,11 @@
+//! `mia evaluate`: evaluation of one pair or whole cohorts.
+
+use std::process::ExitCode;
+
+/// Arguments of `mia evaluate`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {}
+
+pub(crate) fn run(_args: Args) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("this subcommand is not implemented yet")
+}

@@ -1,0 +1,259 @@
+use ndarray::{ArrayD, ArrayViewD, IxDyn};
+
+use crate::{CoreError, Element, ImageProperties, PixelType, Result};
+
+/// Voxel data of one of the ten pixel types, as an n-dimensional array in numpy order (`z, y, x[, c]`).
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub enum ImageData {
+    U8(ArrayD<u8>),
+    I8(ArrayD<i8>),
+    U16(ArrayD<u16>),
+    I16(ArrayD<i16>),
+    U32(ArrayD<u32>),
+    I32(ArrayD<i32>),
+    U64(ArrayD<u64>),
+    I64(ArrayD<i64>),
+    F32(ArrayD<f32>),
+    F64(ArrayD<f64>),
+}
+
+/// Calls `$body` with `$a` bound to the typed array inside an [`ImageData`].
+#[macro_export]
+macro_rules! dispatch_image_data {
+    ($data:expr, $a:ident => $body:expr) => {
+        match $data {
+            $crate::ImageData::U8($a) => $body,
+            $crate::ImageData::I8($a) => $body,
+            $crate::ImageData::U16($a) => $body,
+            $crate::ImageData::I16($a) => $body,
+            $crate::ImageData::U32($a) => $body,
+            $crate::ImageData::I32($a) => $body,
+            $crate::ImageData::U64($a) => $body,
+            $crate::ImageData::I64($a) => $body,
+            $crate::ImageData::F32($a) => $body,
+            $crate::ImageData::F64($a) => $body,
+        }
+    };
+}
+
+/// Conversion between typed arrays and [`ImageData`].
+pub trait IntoImageData: Element {
+    /// Wraps a typed array.
+    fn wrap(array: ArrayD<Self>) -> ImageData;
+    /// Borrows the typed array if the pixel type matches.
+    fn view_of(data: &ImageData) -> Option<ArrayViewD<'_, Self>>;
+}
+
+macro_rules! into_image_data {
+    ($t:ty, $v:ident) => {
+        impl IntoImageData for $t {
+            fn wrap(array: ArrayD<Self>) -> ImageData {
+                ImageData::$v(array)
+            }
+            fn view_of(data: &ImageData) -> Option<ArrayViewD<'_, Self>> {
+                match data {
+                    ImageData::$v(a) => Some(a.view()),
+                    _ => None,
+                }
+            }
+        }
+        impl From<ArrayD<$t>> for ImageData {
+            fn from(a: ArrayD<$t>) -> Self {
+                ImageData::$v(a)
+            }
+        }
+    };
+}
+
+into_image_data!(u8, U8);
+into_image_data!(i8, I8);
+into_image_data!(u16, U16);
+into_image_data!(i16, I16);
+into_image_data!(u32, U32);
+into_image_data!(i32, I32);
+into_image_data!(u64, U64);
+into_image_data!(i64, I64);
+into_image_data!(f32, F32);
+into_image_data!(f64, F64);
+
+impl ImageData {
+    /// The pixel type of the data.
+    pub fn pixel_type(&self) -> PixelType {
+        dispatch_image_data!(self, a => element_type(a))
+    }
+
+    /// The array shape (`z, y, x[, c]`).
+    pub fn shape(&self) -> &[usize] {
+        dispatch_image_data!(self, a => a.shape())
+    }
+
+    /// Number of array elements (voxels × components).
+    pub fn len(&self) -> usize {
+        dispatch_image_data!(self, a => a.len())
+    }
+
+    /// Whether the array holds no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A typed view if the pixel type is `T`.
+    pub fn view<T: IntoImageData>(&self) -> Option<ArrayViewD<'_, T>> {
+        T::view_of(self)
+    }
+
+    /// Every value converted to `f64` (same shape).
+    pub fn to_f64(&self) -> ArrayD<f64> {
+        dispatch_image_data!(self, a => a.mapv(Element::to_f64))
+    }
+
+    /// Converts the values to another pixel type with Rust's `as` semantics (saturating float → int).
+    pub fn cast(&self, pixel_type: PixelType) -> ImageData {
+        macro_rules! cast_to {
+            ($t:ty) => {
+                dispatch_image_data!(self, a => <$t as IntoImageData>::wrap(a.mapv(|v| <$t>::from_f64(v.to_f64()))))
+            };
+        }
+        match pixel_type {
+            PixelType::U8 => cast_to!(u8),
+            PixelType::I8 => cast_to!(i8),
+            PixelType::U16 => cast_to!(u16),
+            PixelType::I16 => cast_to!(i16),
+            PixelType::U32 => cast_to!(u32),
+            PixelType::I32 => cast_to!(i32),
+            PixelType::U64 => cast_to!(u64),
+            PixelType::I64 => cast_to!(i64),
+            PixelType::F32 => cast_to!(f32),
+            PixelType::F64 => cast_to!(f64),
+        }
+    }
+
+    /// Minimum, maximum and sum of all values in `f64` (NaN values are skipped for min/max).
+    pub fn min_max_sum(&self) -> (f64, f64, f64) {
+        dispatch_image_data!(self, a => {
+            let mut min = f64::INFINITY;
+            let mut max = f64::NEG_INFINITY;
+            let mut sum = 0.0;
+            for &v in a.iter() {
+                let v = v.to_f64();
+                if v < min { min = v; }
+                if v > max { max = v; }
+                sum += v;
+            }
+            (min, max, sum)
+        })
+    }
+
+    /// The data with a new shape of the same length, in standard (C) order.
+    pub fn into_shape(self, shape: &[usize]) -> Result<ImageData> {
+        let old = self.shape().to_vec();
+        dispatch_image_data!(self, a => {
+            let a = if a.is_standard_layout() { a } else { a.as_standard_layout().into_owned() };
+            a.into_shape_with_order(IxDyn(shape))
+                .map(IntoImageData::wrap)
+                .map_err(|_| CoreError::ShapeMismatch { array: old, expected: shape.to_vec() })
+        })
+    }
+}
+
+fn element_type<T: Element>(_: &ArrayD<T>) -> PixelType {
+    T::PIXEL_TYPE
+}
+
+/// An image: voxel data in numpy order plus its spatial properties in ITK order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Image {
+    data: ImageData,
+    properties: ImageProperties,
+}
+
+impl Image {
+    /// Combines data and properties; fails if the array shape or the pixel type disagree with the properties.
+    pub fn new(data: ImageData, properties: ImageProperties) -> Result<Self> {
+        let expected = properties.array_shape();
+        if data.shape() != expected.as_slice() {
+            return Err(CoreError::ShapeMismatch { array: data.shape().to_vec(), expected });
+        }
+        if data.pixel_type() != properties.pixel_type() {
+            return Err(CoreError::PixelTypeMismatch {
+                data: data.pixel_type(),
+                properties: properties.pixel_type(),
+            });
+        }
+        Ok(Image { data, properties })
+    }
+
+    /// An image with unit spacing, zero origin and identity direction from a scalar array in numpy order.
+    pub fn from_array<T: IntoImageData>(array: ArrayD<T>) -> Result<Self> {
+        let size: Vec<usize> = array.shape().iter().rev().copied().collect();
+        let props = ImageProperties::with_size(size, 1, T::PIXEL_TYPE)?;
+        Image::new(T::wrap(array), props)
+    }
+
+    /// An image from a scalar array in numpy order with the given geometry (ITK order).
+    pub fn from_array_with_geometry<T: IntoImageData>(
+        array: ArrayD<T>,
+        spacing: Vec<f64>,
+        origin: Vec<f64>,
+        direction: Option<Vec<f64>>,
+    ) -> Result<Self> {
+        let size: Vec<usize> = array.shape().iter().rev().copied().collect();
+        let props = ImageProperties::new(size, spacing, origin, direction, 1, T::PIXEL_TYPE)?;
+        Image::new(T::wrap(array), props)
+    }
+
+    /// The voxel data.
+    pub fn data(&self) -> &ImageData {
+        &self.data
+    }
+
+    /// The spatial properties.
+    pub fn properties(&self) -> &ImageProperties {
+        &self.properties
+    }
+
+    /// A typed view of the voxels if the pixel type is `T`.
+    pub fn view<T: IntoImageData>(&self) -> Option<ArrayViewD<'_, T>> {
+        self.data.view()
+    }
+
+    /// Splits the image into its data and properties.
+    pub fn into_parts(self) -> (ImageData, ImageProperties) {
+        (self.data, self.properties)
+    }
+
+    /// The same geometry with the values converted to another pixel type.
+    pub fn cast(&self, pixel_type: PixelType) -> Image {
+        Image {
+            data: self.data.cast(pixel_type),
+            properties: self.properties.clone().with_pixel_type(pixel_type),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shape_and_type_checked() {
+        let props = ImageProperties::with_size(vec![4, 3], 1, PixelType::I16).unwrap();
+        let ok = Image::new(ImageData::I16(ArrayD::zeros(vec![3, 4])), props.clone());
+        assert!(ok.is_ok());
+        let bad = Image::new(ImageData::I16(ArrayD::zeros(vec![4, 3])), props.clone());
+        assert!(matches!(bad, Err(CoreError::ShapeMismatch { .. })));
+        let bad = Image::new(ImageData::U8(ArrayD::zeros(vec![3, 4])), props);
+        assert!(matches!(bad, Err(CoreError::PixelTypeMismatch { .. })));
+    }
+
+    #[test]
+    fn cast_and_stats() {
+        let a = ArrayD::from_shape_vec(vec![2, 2], vec![-1.5f32, 2.0, 300.0, 4.0]).unwrap();
+        let img = Image::from_array(a).unwrap();
+        assert_eq!(img.data().min_max_sum(), (-1.5, 300.0, 304.5));
+        let c = img.cast(PixelType::U8);
+        assert_eq!(c.view::<u8>().unwrap().iter().copied().collect::<Vec<_>>(), vec![0, 2, 255, 4]);
+        assert_eq!(c.properties().pixel_type(), PixelType::U8);
+    }
+}
