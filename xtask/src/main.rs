@@ -1,8 +1,15 @@
 //! Project automation, run as `cargo xtask <task>`.
 //!
-//! * `ci`: the checks CI runs, cheapest first: `cargo fmt --check`, `cargo clippy -D warnings`, the tests of the
-//!   whole workspace (unit, integration, doc tests, examples compiled), and the docs (`-D warnings`).
-//! * `bench [ARGS]`: mia's criterion benchmarks (`cargo bench --workspace`); arguments go to criterion.
+//! * `ci [--no-clippy]`: the checks CI runs, cheapest first: `cargo fmt --check`, `cargo clippy -D warnings`,
+//!   the tests of the whole workspace (unit, integration, examples, doc tests), and the docs (`-D warnings`).
+//! * `bench [--quick] [criterion args]`: mia's criterion benchmarks (`cargo bench --workspace`).
+//! * `bench --vs-pymia [--quick] [--steps io,eval,mikan,data]`: sets up (once) the Python environment of
+//!   `../shared/bench` (pymia 0.3.4, SimpleITK, mikan-rs; kept in `~/.cache/mia-bench`, outside the repository),
+//!   runs the peers' timings and mia's timings of the same work on the same files in the same run, and prints
+//!   one table of ratios (mia time / peer time, medians), also written as JSON to
+//!   `target/mia-bench/ratios.json`.
+
+mod vs_pymia;
 
 use std::env;
 use std::path::PathBuf;
@@ -12,9 +19,13 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(&args[1..]),
+        Some("bench") if args.iter().any(|a| a == "--vs-pymia") => vs_pymia::run(&args[1..]),
         Some("bench") => bench(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <ci [--no-clippy] | bench [criterion args]>");
+            eprintln!(
+                "usage: cargo xtask ci [--no-clippy]\n       cargo xtask bench [--quick] [criterion args]\n       \
+                 cargo xtask bench --vs-pymia [--quick] [--steps io,eval,mikan,data]"
+            );
             return ExitCode::from(2);
         }
     };
@@ -27,12 +38,14 @@ fn main() -> ExitCode {
     }
 }
 
-fn root() -> PathBuf {
+/// The workspace root.
+pub(crate) fn root() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     dir.parent().map(PathBuf::from).unwrap_or(dir)
 }
 
-fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
+/// Runs a cargo command in the workspace root.
+pub(crate) fn cargo(args: &[&str], envs: &[(&str, &str)]) -> Result<(), String> {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     eprintln!("$ cargo {}", args.join(" "));
     let mut cmd = Command::new(cargo);
@@ -54,6 +67,7 @@ fn ci(args: &[String]) -> Result<(), String> {
     if clippy {
         cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &[])?;
     }
+    // Benches are compiled (not run) by `--all-targets`; doc tests run separately.
     cargo(&["test", "--workspace", "--all-targets"], &[])?;
     cargo(&["test", "--workspace", "--doc"], &[])?;
     cargo(&["doc", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")])?;
