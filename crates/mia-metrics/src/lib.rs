@@ -2,3 +2,5 @@
 //!
 //! Not implemented yet: this crate is being filled by the metrics work (issue 3).
 #![warn(missing_docs)]
+
+pub mod surface;

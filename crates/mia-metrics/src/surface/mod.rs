@@ -1,0 +1,3 @@
+//! Surface distances (DeepMind surface-distance / pymia `Distances` definitions) computed with a kd-tree.
+//!
+//! Not implemented yet: filled by the surface-distance work.
