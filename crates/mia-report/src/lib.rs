@@ -1,4 +1,34 @@
-//! Evaluators and result writers (CSV as pymia, statistics, console tables, JSON, HTML report).
+//! Evaluation of predictions against references, and the writers of the results: pymia-compatible CSV, statistics
+//! and console tables, JSON, an HTML report.
 //!
-//! Not implemented yet: this crate is being filled by the report work (issue 6).
+//! Results are [`EvaluationResult`] records (subject, label, metric, value, integer flag, not-computable reason)
+//! in a [`Results`] collection; writers implement the object-safe [`Writer`] trait.
+//!
+//! ```
+//! use mia_report::{CsvWriter, CsvStatisticsWriter, EvaluationResult, Results, StatisticsConfig, Writer};
+//!
+//! let mut results = Results::new();
+//! results.push(EvaluationResult::new("Subject_1", "WHITEMATTER", "DICE", 0.6420209637040026));
+//! results.push(EvaluationResult::new("Subject_1", "WHITEMATTER", "TP", 159895.0).integer(true));
+//! let csv = CsvWriter::new().write_string(&results).unwrap();
+//! assert_eq!(csv, "SUBJECT;LABEL;DICE;TP\r\nSubject_1;WHITEMATTER;0.6420209637040026;159895\r\n");
+//! let stats = CsvStatisticsWriter::new(StatisticsConfig::default()).write_string(&results).unwrap();
+//! assert!(stats.starts_with("LABEL;METRIC;STATISTIC;VALUE\r\nWHITEMATTER;DICE;MEAN;0.6420209637040026\r\n"));
+//! ```
 #![warn(missing_docs)]
+
+mod numpy;
+mod pyfmt;
+mod results;
+mod statistics;
+mod writer;
+
+pub use pyfmt::{python_fixed, python_repr, python_value};
+pub use results::{EvaluationResult, Results, SubjectFailure};
+pub use statistics::{
+    Direction, NonFinitePolicy, ParseStatisticError, Statistic, StatisticResult, StatisticsConfig,
+    StatisticsError,
+};
+pub use writer::{
+    ConsoleStatisticsWriter, ConsoleWriter, CsvStatisticsWriter, CsvWriter, JsonWriter, WriteError, Writer,
+};
