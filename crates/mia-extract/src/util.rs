@@ -1,0 +1,178 @@
+//! Array helpers shared by extractors and transforms.
+
+use mia_core::{dispatch_image_data, Element, ImageData, IntoImageData};
+use mia_index::{AxisIndex, IndexExpression};
+use ndarray::{ArrayD, Axis, IxDyn, Slice};
+
+use crate::{ExtractError, Result};
+
+/// Clips ranges that run past the end of an axis, as h5py/numpy do for pymia's
+/// `PatchWiseIndexing(ignore_incomplete=False)` patches. A position or a range start past the end stays an error.
+pub(crate) fn clip_expression(expr: &IndexExpression, shape: &[usize]) -> Result<IndexExpression> {
+    if expr.axes().len() > shape.len() {
+        // Let resolve() produce the typed error.
+        expr.resolve(shape)?;
+    }
+    let axes = expr
+        .axes()
+        .iter()
+        .zip(shape)
+        .map(|(a, &n)| match *a {
+            AxisIndex::Range { start, stop } if stop > n && start < n => AxisIndex::Range { start, stop: n },
+            other => other,
+        })
+        .collect();
+    let clipped = IndexExpression::new(axes);
+    clipped.resolve(shape)?;
+    Ok(clipped)
+}
+
+/// The part of an array an index expression selects (owned, standard layout).
+pub(crate) fn slice_array<T: Clone>(a: &ArrayD<T>, expr: &IndexExpression) -> Result<ArrayD<T>> {
+    let resolved = expr.resolve(a.shape())?;
+    let mut view = a.view();
+    for (axis, (range, _)) in resolved.iter().enumerate() {
+        view.slice_axis_inplace(Axis(axis), Slice::from(range.clone()));
+    }
+    let keep: Vec<usize> =
+        resolved.iter().map(|(r, keep)| if *keep { r.len() } else { usize::MAX }).collect();
+    let out_shape: Vec<usize> = keep.iter().copied().filter(|&n| n != usize::MAX).collect();
+    let owned = view.as_standard_layout().into_owned();
+    Ok(owned.into_shape_with_order(IxDyn(&out_shape)).expect("dropping unit axes keeps the length"))
+}
+
+/// [`slice_array`] for any pixel type.
+pub(crate) fn slice_data(d: &ImageData, expr: &IndexExpression) -> Result<ImageData> {
+    if expr.is_whole() {
+        return Ok(d.clone());
+    }
+    dispatch_image_data!(d, a => Ok(IntoImageData::wrap(slice_array(a, expr)?)))
+}
+
+/// Stacks same-shaped arrays along a new last axis (numpy `stack(..., axis=-1)`).
+pub(crate) fn stack_last(parts: &[ImageData], what: &str) -> Result<ImageData> {
+    let first =
+        parts.first().ok_or_else(|| ExtractError::params("stack", format!("{what}: nothing to stack")))?;
+    for p in parts {
+        if p.shape() != first.shape() || p.pixel_type() != first.pixel_type() {
+            return Err(ExtractError::params(
+                "stack",
+                format!(
+                    "{what}: cannot stack {} array {:?} with {} array {:?}",
+                    first.pixel_type(),
+                    first.shape(),
+                    p.pixel_type(),
+                    p.shape()
+                ),
+            ));
+        }
+    }
+    Ok(stack_elem(first, parts))
+}
+
+fn stack_elem(first: &ImageData, parts: &[ImageData]) -> ImageData {
+    macro_rules! go {
+        ($t:ty) => {{
+            let views: Vec<_> = parts.iter().map(|p| p.view::<$t>().expect("types checked")).collect();
+            let nd = views[0].ndim();
+            <$t as IntoImageData>::wrap(ndarray::stack(Axis(nd), &views).expect("shapes checked"))
+        }};
+    }
+    match first {
+        ImageData::U8(_) => go!(u8),
+        ImageData::I8(_) => go!(i8),
+        ImageData::U16(_) => go!(u16),
+        ImageData::I16(_) => go!(i16),
+        ImageData::U32(_) => go!(u32),
+        ImageData::I32(_) => go!(i32),
+        ImageData::U64(_) => go!(u64),
+        ImageData::I64(_) => go!(i64),
+        ImageData::F32(_) => go!(f32),
+        ImageData::F64(_) => go!(f64),
+    }
+}
+
+/// Gathers positions along each axis: `maps[axis][i]` is the source position of output position `i` along `axis`
+/// (`None`: fill with `fill`). Axes past `maps` are copied whole.
+pub(crate) fn gather<T: Element>(a: &ArrayD<T>, maps: &[Vec<Option<usize>>], fill: T) -> ArrayD<T> {
+    let mut out_shape = a.shape().to_vec();
+    for (axis, m) in maps.iter().enumerate() {
+        out_shape[axis] = m.len();
+    }
+    let mut out = ArrayD::from_elem(IxDyn(&out_shape), fill);
+    if out.is_empty() {
+        return out;
+    }
+    // Select the mapped positions axis by axis (all `Some`), writing into the filled output.
+    let mut cur = a.clone();
+    let mut dst_ranges: Vec<Vec<usize>> = Vec::with_capacity(maps.len());
+    for (axis, m) in maps.iter().enumerate() {
+        let src: Vec<usize> = m.iter().filter_map(|x| *x).collect();
+        dst_ranges.push(m.iter().enumerate().filter(|(_, x)| x.is_some()).map(|(i, _)| i).collect());
+        cur = cur.select(Axis(axis), &src);
+    }
+    // `cur` now holds the values of every all-`Some` position; scatter them into `out`.
+    let mut dst = out.view_mut();
+    let mut contiguous = true;
+    for (axis, d) in dst_ranges.iter().enumerate() {
+        if d.is_empty() {
+            return out;
+        }
+        let (lo, hi) = (d[0], d[d.len() - 1] + 1);
+        contiguous &= hi - lo == d.len();
+        dst.slice_axis_inplace(Axis(axis), Slice::from(lo..hi));
+    }
+    if contiguous {
+        dst.assign(&cur);
+    } else {
+        // Holes inside an axis cannot occur with padding maps; handle them generally anyway.
+        let mut full = out.clone();
+        for (idx, v) in cur.indexed_iter() {
+            let mut pos: Vec<usize> = ndarray::Dimension::slice(&idx).to_vec();
+            for (axis, d) in dst_ranges.iter().enumerate() {
+                pos[axis] = d[pos[axis]];
+            }
+            full[IxDyn(&pos)] = *v;
+        }
+        return full;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_and_slice() {
+        let a = ArrayD::from_shape_fn(IxDyn(&[6, 8]), |i| (i[0] * 8 + i[1]) as i32);
+        let e = IndexExpression::patch(&[4, 4], &[4, 4]);
+        let c = clip_expression(&e, &[6, 8]).unwrap();
+        assert_eq!(c, IndexExpression::patch(&[4, 4], &[2, 4]));
+        let s = slice_array(&a, &c).unwrap();
+        assert_eq!(s.shape(), &[2, 4]);
+        assert_eq!(s[[0, 0]], 36);
+        let row = slice_array(&a, &IndexExpression::at_axis(1, AxisIndex::Index(3))).unwrap();
+        assert_eq!(row.shape(), &[6]);
+        assert_eq!(row[[5]], 43);
+        assert!(clip_expression(&IndexExpression::at_axis(0, AxisIndex::Index(6)), &[6, 8]).is_err());
+    }
+
+    #[test]
+    fn gather_with_fill() {
+        let a = ArrayD::from_shape_fn(IxDyn(&[3]), |i| i[0] as i32 + 1);
+        let g = gather(&a, &[vec![None, Some(0), Some(1), Some(2), None]], 0);
+        assert_eq!(g.as_slice().unwrap(), &[0, 1, 2, 3, 0]);
+        let g = gather(&a, &[vec![Some(1), Some(0), Some(1), Some(2), Some(1)]], 0);
+        assert_eq!(g.as_slice().unwrap(), &[2, 1, 2, 3, 2]);
+    }
+
+    #[test]
+    fn stacks_channels() {
+        let a = ImageData::U8(ArrayD::zeros(vec![2, 3]));
+        let b = ImageData::U8(ArrayD::from_elem(vec![2, 3], 1));
+        let s = stack_last(&[a.clone(), b], "t").unwrap();
+        assert_eq!(s.shape(), &[2, 3, 2]);
+        assert!(stack_last(&[a, ImageData::F32(ArrayD::zeros(vec![2, 3]))], "t").is_err());
+    }
+}
