@@ -27,6 +27,34 @@ pub enum IndexError {
         /// The array shape.
         shape: Vec<usize>,
     },
+    /// A patch (or slab) is larger than the volume along an axis, so no complete patch fits.
+    #[error(
+        "{strategy}: patch size {patch} on axis {axis} is larger than the array's {size} (shape {shape:?})"
+    )]
+    PatchLargerThanVolume {
+        /// The strategy, as text.
+        strategy: String,
+        /// The axis.
+        axis: usize,
+        /// Patch size along the axis.
+        patch: usize,
+        /// Array size along the axis.
+        size: usize,
+        /// The array shape.
+        shape: Vec<usize>,
+    },
+    /// The strategy needs more array axes than the shape has.
+    #[error("{strategy}: needs at least {needed} axes, but the array shape {shape:?} has {ndim}")]
+    TooFewAxes {
+        /// The strategy, as text.
+        strategy: String,
+        /// Axes needed.
+        needed: usize,
+        /// The array shape.
+        shape: Vec<usize>,
+        /// Number of array dimensions.
+        ndim: usize,
+    },
     /// A strategy's parameters do not fit the shape it is applied to.
     #[error("{strategy}: {message}")]
     InvalidParameters {
@@ -171,8 +199,14 @@ mod tests {
     fn pymia_forms() {
         let shape = [6, 8, 10, 2];
         assert_eq!(IndexExpression::whole().output_shape(&shape).unwrap(), vec![6, 8, 10, 2]);
-        assert_eq!(IndexExpression::at_axis(0, AxisIndex::Index(1)).output_shape(&shape).unwrap(), vec![8, 10, 2]);
-        assert_eq!(IndexExpression::at_axis(2, AxisIndex::Index(9)).output_shape(&shape).unwrap(), vec![6, 8, 2]);
+        assert_eq!(
+            IndexExpression::at_axis(0, AxisIndex::Index(1)).output_shape(&shape).unwrap(),
+            vec![8, 10, 2]
+        );
+        assert_eq!(
+            IndexExpression::at_axis(2, AxisIndex::Index(9)).output_shape(&shape).unwrap(),
+            vec![6, 8, 2]
+        );
         let p = IndexExpression::patch(&[0, 4, 4], &[4, 4, 4]);
         assert_eq!(p.output_shape(&shape).unwrap(), vec![4, 4, 4, 2]);
         assert_eq!(p.to_string(), "[0:4, 4:8, 4:8]");
