@@ -1,4 +1,20 @@
-//! DICOM reading: single files, multi-frame files and series directories (one 3-D volume).
+//! DICOM reading: single files, multi-frame files and series directories (one 3-D volume), with voxels and
+//! geometry as SimpleITK (ITK's GDCMImageIO and ImageSeriesReader) reports them.
+//!
+//! * Every image is 3-D: size `(columns, rows, frames)` in ITK order, array `(frames, rows, columns[, 3])`.
+//! * Spacing `x` is the column spacing (second value of Pixel Spacing), `y` the row spacing; `z` is the distance
+//!   between slices of a series, the frame spacing of a multi-frame file (Spacing Between Slices, the per-frame
+//!   functional groups, or RT Dose's Grid Frame Offset Vector) or `1` for a single frame.
+//! * Origin is Image Position (Patient) of the first slice; the direction columns are the row cosine, the column
+//!   cosine and their cross product (the slice normal), orthonormalised as ITK does.
+//! * Rescale Slope/Intercept are applied; the pixel type follows GDCM's choice (the smallest integer type that
+//!   holds every rescaled value Bits Stored allows; `f64` for a non-integer slope or intercept).
+//! * Transfer syntaxes: whatever `dicom-pixeldata` decodes (implicit/explicit little endian, explicit big endian,
+//!   deflate, RLE, JPEG baseline/extended/lossless, JPEG 2000; JPEG-LS only with the `charls` codec built in).
+//!   Others give [`IoError::Unsupported`](crate::IoError::Unsupported).
+//!
+//! A series directory must hold exactly one series that forms a regular volume; gaps, non-parallel slices, mixed
+//! series, duplicated positions and differing image sizes are refused with [`IoError::Series`](crate::IoError::Series).
 
 use std::path::Path;
 
@@ -6,7 +22,98 @@ use mia_core::Image;
 
 use crate::{IoError, Result};
 
+mod header;
+mod pixels;
+mod series;
+mod single;
+
+pub use series::{read_dicom_series, SeriesConfig};
+
 /// Reads a DICOM file, or a directory holding one series, as one image (SimpleITK's geometry conventions).
 pub fn read_dicom(path: &Path) -> Result<Image> {
-    Err(IoError::unsupported(path, "DICOM reading is not implemented yet"))
+    let meta = std::fs::metadata(path).map_err(|e| IoError::io(path, e))?;
+    if meta.is_dir() {
+        read_dicom_series(path, &SeriesConfig::default())
+    } else {
+        single::read_file(path)
+    }
+}
+
+/// Builds a typed buffer for `$pt` with `$t` as the element type and evaluates `$body`.
+macro_rules! with_pixel_type {
+    ($pt:expr, $t:ident => $body:expr) => {
+        match $pt {
+            mia_core::PixelType::U8 => {
+                type $t = u8;
+                $body
+            }
+            mia_core::PixelType::I8 => {
+                type $t = i8;
+                $body
+            }
+            mia_core::PixelType::U16 => {
+                type $t = u16;
+                $body
+            }
+            mia_core::PixelType::I16 => {
+                type $t = i16;
+                $body
+            }
+            mia_core::PixelType::U32 => {
+                type $t = u32;
+                $body
+            }
+            mia_core::PixelType::I32 => {
+                type $t = i32;
+                $body
+            }
+            mia_core::PixelType::U64 => {
+                type $t = u64;
+                $body
+            }
+            mia_core::PixelType::I64 => {
+                type $t = i64;
+                $body
+            }
+            mia_core::PixelType::F32 => {
+                type $t = f32;
+                $body
+            }
+            mia_core::PixelType::F64 => {
+                type $t = f64;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_pixel_type;
+
+/// Geometry of the volume to build (ITK order).
+pub(crate) struct Volume {
+    pub(crate) size: [usize; 3],
+    pub(crate) spacing: [f64; 3],
+    pub(crate) origin: [f64; 3],
+    pub(crate) direction: [f64; 9],
+    pub(crate) components: usize,
+}
+
+impl Volume {
+    /// Wraps decoded values (array order) into an image with this geometry.
+    pub(crate) fn into_image<T: mia_core::IntoImageData>(self, path: &Path, values: Vec<T>) -> Result<Image> {
+        let props = mia_core::ImageProperties::new(
+            self.size.to_vec(),
+            self.spacing.to_vec(),
+            self.origin.to_vec(),
+            Some(self.direction.to_vec()),
+            self.components,
+            T::PIXEL_TYPE,
+        )
+        .map_err(|source| IoError::Image { path: path.to_path_buf(), source })?;
+        let shape = props.array_shape();
+        let array = ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(&shape), values).map_err(|e| {
+            IoError::data(path, format!("decoded values do not fill the array of shape {shape:?}: {e}"))
+        })?;
+        Image::new(T::wrap(array), props)
+            .map_err(|source| IoError::Image { path: path.to_path_buf(), source })
+    }
 }
