@@ -164,6 +164,17 @@ impl DataSource {
         Ok(())
     }
 
+    /// Replaces the indices with explicit `(subject_index, expression)` pairs (e.g. from
+    /// [`crate::sample_patches`]); subjects out of range are an error.
+    pub fn set_indices(&mut self, indices: Vec<(usize, IndexExpression)>) -> Result<()> {
+        let n = self.source.subjects()?.len();
+        if let Some((s, _)) = indices.iter().find(|(s, _)| *s >= n) {
+            return Err(ExtractError::OutOfRange { what: "subject", index: s.to_string(), len: n });
+        }
+        self.indices = indices;
+        Ok(())
+    }
+
     /// Number of samples.
     pub fn len(&self) -> usize {
         self.indices.len()

@@ -51,6 +51,15 @@ pub(crate) fn slice_data(d: &ImageData, expr: &IndexExpression) -> Result<ImageD
 
 /// Stacks same-shaped arrays along a new last axis (numpy `stack(..., axis=-1)`).
 pub(crate) fn stack_last(parts: &[ImageData], what: &str) -> Result<ImageData> {
+    stack_at(parts, what, true)
+}
+
+/// Stacks same-shaped arrays along a new first axis (a batch).
+pub(crate) fn stack_first(parts: &[ImageData], what: &str) -> Result<ImageData> {
+    stack_at(parts, what, false)
+}
+
+fn stack_at(parts: &[ImageData], what: &str, last: bool) -> Result<ImageData> {
     let first =
         parts.first().ok_or_else(|| ExtractError::params("stack", format!("{what}: nothing to stack")))?;
     for p in parts {
@@ -67,15 +76,15 @@ pub(crate) fn stack_last(parts: &[ImageData], what: &str) -> Result<ImageData> {
             ));
         }
     }
-    Ok(stack_elem(first, parts))
+    Ok(stack_elem(first, parts, last))
 }
 
-fn stack_elem(first: &ImageData, parts: &[ImageData]) -> ImageData {
+fn stack_elem(first: &ImageData, parts: &[ImageData], last: bool) -> ImageData {
     macro_rules! go {
         ($t:ty) => {{
             let views: Vec<_> = parts.iter().map(|p| p.view::<$t>().expect("types checked")).collect();
-            let nd = views[0].ndim();
-            <$t as IntoImageData>::wrap(ndarray::stack(Axis(nd), &views).expect("shapes checked"))
+            let axis = if last { views[0].ndim() } else { 0 };
+            <$t as IntoImageData>::wrap(ndarray::stack(Axis(axis), &views).expect("shapes checked"))
         }};
     }
     match first {

@@ -143,7 +143,7 @@ impl Transform for IntensityNormalization {
 }
 
 /// numpy's default (`linear`) percentile of unsorted values.
-pub(crate) fn percentile(values: &[f64], q: f64) -> f64 {
+pub(crate) fn percentile_of(values: &[f64], q: f64) -> f64 {
     let mut s: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
     if s.is_empty() {
         return f64::NAN;
@@ -217,13 +217,13 @@ impl Transform for ClipPercentile {
         }
         for_entries(sample, &self.entries, |e, d| {
             per_part(d, self.loop_axis, "ClipPercentile", e, &|v| {
-                let hi = percentile(v, self.upper);
+                let hi = percentile_of(v, self.upper);
                 if self.pymia_order {
                     v.iter_mut().for_each(|x| *x = x.min(hi));
-                    let lo = percentile(v, self.lower);
+                    let lo = percentile_of(v, self.lower);
                     v.iter_mut().for_each(|x| *x = x.max(lo));
                 } else {
-                    let lo = percentile(v, self.lower);
+                    let lo = percentile_of(v, self.lower);
                     v.iter_mut().for_each(|x| *x = x.min(hi).max(lo));
                 }
                 Ok(())

@@ -14,6 +14,7 @@ use crate::{ExtractError, Result, Sample};
 
 mod intensity;
 
+pub(crate) use intensity::percentile_of;
 pub use intensity::{ClipPercentile, IntensityNormalization, IntensityRescale, Mask, Relabel};
 
 /// Changes a sample in place (pymia's `Transform`).
