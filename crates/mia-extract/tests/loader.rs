@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use common::*;
 use mia_extract::*;
+use mia_index::{EmptyIndexing, SliceIndexing};
 
 fn ds() -> Arc<DataSource> {
     let extractor: Vec<Box<dyn Extractor>> =
         vec![Box::new(DataExtractor::new(&["images", "labels"])), Box::new(IndexingExtractor)];
     Arc::new(
-        DataSource::new(memory_source(), Slices(0))
+        DataSource::new(memory_source(), SliceIndexing::new(0))
             .unwrap()
             .with_extractor(extractor)
             .with_transform(RandomMirror::new(-2).p(0.5))
@@ -98,7 +99,7 @@ fn sampled_patches_feed_a_data_source() {
     let mut rng = sample_rng(1, 0, 0);
     let idx = sample_patches(&src, &sampler, None, 5, &mut rng).unwrap();
     assert_eq!(idx.len(), 15);
-    let mut ds = DataSource::new(src, Whole).unwrap();
+    let mut ds = DataSource::new(src, EmptyIndexing).unwrap();
     ds.set_indices(idx).unwrap();
     for i in 0..ds.len() {
         assert_eq!(ds.get(i).unwrap().data("images").unwrap().shape(), &[4, 4, 4, 2]);

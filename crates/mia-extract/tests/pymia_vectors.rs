@@ -5,6 +5,7 @@ mod common;
 use common::*;
 use mia_extract::*;
 use mia_index::{AxisIndex, IndexExpression};
+use mia_index::{EmptyIndexing, PatchWiseIndexing, SliceIndexing};
 
 fn pymia_extractor() -> Vec<Box<dyn Extractor>> {
     vec![
@@ -18,7 +19,8 @@ fn pymia_extractor() -> Vec<Box<dyn Extractor>> {
 
 #[test]
 fn slice_indexing_samples() {
-    let ds = DataSource::new(memory_source(), Slices(0)).unwrap().with_extractor(pymia_extractor());
+    let ds =
+        DataSource::new(memory_source(), SliceIndexing::new(0)).unwrap().with_extractor(pymia_extractor());
     assert_eq!(ds.len(), 18);
     assert_eq!(ds.indices()[0], (0, IndexExpression::at_axis(0, AxisIndex::Index(0))));
     assert_eq!(ds.indices()[1], (0, IndexExpression::at_axis(0, AxisIndex::Index(1))));
@@ -36,19 +38,23 @@ fn slice_indexing_samples() {
 
 #[test]
 fn subject_subset_keeps_global_indices() {
-    let ds =
-        DataSource::new(memory_source(), Slices(0)).unwrap().with_subject_subset(&["Subject_2"]).unwrap();
+    let ds = DataSource::new(memory_source(), SliceIndexing::new(0))
+        .unwrap()
+        .with_subject_subset(&["Subject_2"])
+        .unwrap();
     assert_eq!(ds.len(), 6);
     assert_eq!(ds.indices()[0].0, 1);
-    let err = DataSource::new(memory_source(), Slices(0)).unwrap().with_subject_subset(&["Nobody"]);
+    let err =
+        DataSource::new(memory_source(), SliceIndexing::new(0)).unwrap().with_subject_subset(&["Nobody"]);
     assert!(matches!(err, Err(ExtractError::OutOfRange { what: "subject", .. })));
 }
 
 #[test]
 fn patch_counts_and_incomplete_patches() {
-    let ds = DataSource::new(memory_source(), Patches(vec![4, 4, 4], true)).unwrap();
+    let ds = DataSource::new(memory_source(), PatchWiseIndexing::new(&[4, 4, 4])).unwrap();
     assert_eq!(ds.len(), 3 * 4);
-    let ds = DataSource::new(memory_source(), Patches(vec![4, 4, 4], false)).unwrap();
+    let ds = DataSource::new(memory_source(), PatchWiseIndexing::new(&[4, 4, 4]).ignore_incomplete(false))
+        .unwrap();
     assert_eq!(ds.len(), 3 * 12);
     // The last patch of a subject runs past the end: clipped like h5py, (2, 4, 2) instead of (4, 4, 4).
     let last = ds.get(11).unwrap();
@@ -58,7 +64,8 @@ fn patch_counts_and_incomplete_patches() {
 #[test]
 fn pad_patch_like_pymia() {
     let pad = PadDataExtractor::symmetric(&[2, 2, 2], DataExtractor::new(&["images"]));
-    let ds = DataSource::new(memory_source(), Patches(vec![4, 4, 4], true)).unwrap().with_extractor(pad);
+    let ds =
+        DataSource::new(memory_source(), PatchWiseIndexing::new(&[4, 4, 4])).unwrap().with_extractor(pad);
     let before = ds.indices().to_vec();
     let s = ds.get(0).unwrap();
     let a = s.array::<f32>("images").unwrap();
@@ -78,7 +85,7 @@ fn pad_slices_give_slabs_in_every_mode() {
     let img = image(0);
     for mode in [PadMode::Zero, PadMode::Edge, PadMode::Reflect, PadMode::Symmetric] {
         let pad = PadDataExtractor::new(vec![(1, 1)], DataExtractor::new(&["images"])).mode(mode);
-        let ds = DataSource::new(memory_source(), Slices(0)).unwrap().with_extractor(pad);
+        let ds = DataSource::new(memory_source(), SliceIndexing::new(0)).unwrap().with_extractor(pad);
         let s = ds.get(0).unwrap();
         let a = s.array::<f32>("images").unwrap();
         assert_eq!(a.shape(), &[3, 8, 10, 2]);
@@ -93,14 +100,14 @@ fn pad_slices_give_slabs_in_every_mode() {
     }
     // Slices along axis 2 with padding on all three axes (pymia gets (1, 4, 7, C) wrong here).
     let pad = PadDataExtractor::new(vec![(0, 0), (1, 2), (3, 3)], DataExtractor::new(&["images"]));
-    let ds = DataSource::new(memory_source(), Slices(2)).unwrap().with_extractor(pad);
+    let ds = DataSource::new(memory_source(), SliceIndexing::new(2)).unwrap().with_extractor(pad);
     assert_eq!(ds.get(0).unwrap().data("images").unwrap().shape(), &[6, 11, 7, 2]);
 }
 
 #[test]
 fn selective_and_random_channels() {
     let sel = SelectiveDataExtractor::new(Some(&["T2", "T1"]), "images");
-    let ds = DataSource::new(memory_source(), Slices(0)).unwrap().with_extractor(sel);
+    let ds = DataSource::new(memory_source(), SliceIndexing::new(0)).unwrap().with_extractor(sel);
     let s = ds.get(0).unwrap();
     let a = s.array::<f32>("images").unwrap();
     assert_eq!(a.shape(), &[8, 10, 2]);
@@ -109,11 +116,12 @@ fn selective_and_random_channels() {
     assert_eq!(s.strings("images_names").unwrap(), ["T1", "T2"]);
 
     let bad = SelectiveDataExtractor::new(Some(&["FLAIR"]), "images");
-    let ds = DataSource::new(memory_source(), Slices(0)).unwrap().with_extractor(bad);
+    let ds = DataSource::new(memory_source(), SliceIndexing::new(0)).unwrap().with_extractor(bad);
     assert!(matches!(ds.get(0), Err(ExtractError::UnknownChannel { .. })));
 
     let rnd = RandomDataExtractor::new(None, "images");
-    let ds = DataSource::new(memory_source(), Slices(0)).unwrap().with_extractor(rnd).with_seed(3);
+    let ds =
+        DataSource::new(memory_source(), SliceIndexing::new(0)).unwrap().with_extractor(rnd).with_seed(3);
     let mut seen = std::collections::BTreeSet::new();
     for i in 0..ds.len() {
         let s = ds.get(i).unwrap();
@@ -126,10 +134,11 @@ fn selective_and_random_channels() {
 
 #[test]
 fn bad_input_is_a_typed_error() {
-    let ds =
-        DataSource::new(memory_source(), Slices(0)).unwrap().with_extractor(DataExtractor::new(&["masks"]));
+    let ds = DataSource::new(memory_source(), SliceIndexing::new(0))
+        .unwrap()
+        .with_extractor(DataExtractor::new(&["masks"]));
     assert!(matches!(ds.get(0), Err(ExtractError::UnknownCategory { .. })));
-    let ds = DataSource::new(memory_source(), Slices(0)).unwrap();
+    let ds = DataSource::new(memory_source(), SliceIndexing::new(0)).unwrap();
     assert!(matches!(ds.get(18), Err(ExtractError::OutOfRange { what: "sample", .. })));
     // A dataset without meta/image_props.
     let src = mia_extract::MemorySource::new(vec!["A".into()])
@@ -139,10 +148,10 @@ fn bad_input_is_a_typed_error() {
             vec![mia_core::ImageData::U8(ndarray::ArrayD::zeros(vec![2, 2, 2, 1]))],
         )
         .unwrap();
-    let ds = DataSource::new(src, Whole).unwrap().with_extractor(ImagePropertiesExtractor);
+    let ds = DataSource::new(src, EmptyIndexing).unwrap().with_extractor(ImagePropertiesExtractor);
     assert!(matches!(ds.get(0), Err(ExtractError::Missing { .. })));
     // Out-of-range positions in an expression.
-    let ds = DataSource::new(memory_source(), Whole).unwrap();
+    let ds = DataSource::new(memory_source(), EmptyIndexing).unwrap();
     let e = ds.direct_extract(
         &DataExtractor::default(),
         0,
@@ -156,9 +165,10 @@ fn bad_input_is_a_typed_error() {
 #[test]
 fn files_names_and_shape_extractors() {
     let src = memory_source();
-    let ds = DataSource::new(src, Whole).unwrap().with_extractor(NamesExtractor::default());
+    let ds = DataSource::new(src, EmptyIndexing).unwrap().with_extractor(NamesExtractor::default());
     let s = ds.get(0).unwrap();
     assert_eq!(s.strings("labels_names").unwrap(), ["GT"]);
-    let ds = DataSource::new(memory_source(), Whole).unwrap().with_extractor(FilesExtractor::default());
+    let ds =
+        DataSource::new(memory_source(), EmptyIndexing).unwrap().with_extractor(FilesExtractor::default());
     assert!(matches!(ds.get(0), Err(ExtractError::Missing { .. })));
 }

@@ -2,8 +2,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 use mia_core::{ImageData, ImageProperties, PixelType};
-use mia_extract::{IndexingStrategy, MemorySource};
-use mia_index::{AxisIndex, IndexExpression};
+use mia_extract::MemorySource;
 use ndarray::{ArrayD, IxDyn};
 
 pub const SHAPE: [usize; 3] = [6, 8, 10];
@@ -36,44 +35,4 @@ pub fn memory_source() -> MemorySource {
         .unwrap()
         .with_properties(vec![properties(); 3])
         .unwrap()
-}
-
-/// pymia's SliceIndexing on one axis (test stand-in until mia-index ships its strategies).
-pub struct Slices(pub usize);
-
-impl IndexingStrategy for Slices {
-    fn indices(&self, shape: &[usize]) -> mia_index::Result<Vec<IndexExpression>> {
-        Ok((0..shape[self.0]).map(|i| IndexExpression::at_axis(self.0, AxisIndex::Index(i))).collect())
-    }
-}
-
-/// The whole array.
-pub struct Whole;
-
-impl IndexingStrategy for Whole {
-    fn indices(&self, _: &[usize]) -> mia_index::Result<Vec<IndexExpression>> {
-        Ok(vec![IndexExpression::whole()])
-    }
-}
-
-/// pymia's PatchWiseIndexing (C-order grid, floor or ceil counts).
-pub struct Patches(pub Vec<usize>, pub bool);
-
-impl IndexingStrategy for Patches {
-    fn indices(&self, shape: &[usize]) -> mia_index::Result<Vec<IndexExpression>> {
-        let counts: Vec<usize> =
-            self.0.iter().zip(shape).map(|(&p, &n)| if self.1 { n / p } else { n.div_ceil(p) }).collect();
-        let total: usize = counts.iter().product();
-        let mut out = Vec::new();
-        for mut k in 0..total {
-            let mut pos = vec![0; counts.len()];
-            for a in (0..counts.len()).rev() {
-                pos[a] = k % counts[a];
-                k /= counts[a];
-            }
-            let starts: Vec<usize> = pos.iter().zip(&self.0).map(|(&i, &p)| i * p).collect();
-            out.push(IndexExpression::patch(&starts, &self.0));
-        }
-        Ok(out)
-    }
 }
