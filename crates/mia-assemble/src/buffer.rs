@@ -1,0 +1,167 @@
+//! Per-(subject, key) buffers and the write kernels.
+
+use std::ops::Range;
+
+use mia_core::{ImageData, PixelType};
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Axis, IxDyn, Slice, Zip};
+
+use crate::Combine;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f32 {}
+    impl Sealed for f64 {}
+}
+
+/// Element types the assembler accepts: `f32` and `f64` (network outputs).
+pub trait AssembleElement: sealed::Sealed + Copy + Default + Send + Sync + 'static {
+    #[doc(hidden)]
+    const PIXEL_TYPE: PixelType;
+    #[doc(hidden)]
+    fn values_mut(v: &mut Values) -> Option<&mut ArrayD<Self>>;
+    #[doc(hidden)]
+    fn new_values(a: ArrayD<Self>) -> Values;
+    #[doc(hidden)]
+    fn running_mean(m: Self, v: Self, ratio: f32) -> Self;
+    #[doc(hidden)]
+    fn from_f64(v: f64) -> Self;
+}
+
+impl AssembleElement for f32 {
+    const PIXEL_TYPE: PixelType = PixelType::F32;
+    fn values_mut(v: &mut Values) -> Option<&mut ArrayD<f32>> {
+        match v {
+            Values::F32(a) => Some(a),
+            Values::F64(_) => None,
+        }
+    }
+    fn new_values(a: ArrayD<f32>) -> Values {
+        Values::F32(a)
+    }
+    #[inline(always)]
+    fn running_mean(m: f32, v: f32, ratio: f32) -> f32 {
+        m + (v - m) * ratio
+    }
+    fn from_f64(v: f64) -> f32 {
+        v as f32
+    }
+}
+
+impl AssembleElement for f64 {
+    const PIXEL_TYPE: PixelType = PixelType::F64;
+    fn values_mut(v: &mut Values) -> Option<&mut ArrayD<f64>> {
+        match v {
+            Values::F64(a) => Some(a),
+            Values::F32(_) => None,
+        }
+    }
+    fn new_values(a: ArrayD<f64>) -> Values {
+        Values::F64(a)
+    }
+    #[inline(always)]
+    fn running_mean(m: f64, v: f64, ratio: f32) -> f64 {
+        m + (v - m) * ratio as f64
+    }
+    fn from_f64(v: f64) -> f64 {
+        v
+    }
+}
+
+/// The typed value buffer of one key.
+#[derive(Debug, Clone)]
+#[doc(hidden)]
+pub enum Values {
+    F32(ArrayD<f32>),
+    F64(ArrayD<f64>),
+}
+
+impl Values {
+    pub(crate) fn pixel_type(&self) -> PixelType {
+        match self {
+            Values::F32(_) => PixelType::F32,
+            Values::F64(_) => PixelType::F64,
+        }
+    }
+
+    pub(crate) fn into_image_data(self) -> ImageData {
+        match self {
+            Values::F32(a) => ImageData::F32(a),
+            Values::F64(a) => ImageData::F64(a),
+        }
+    }
+
+    pub(crate) fn fill_where_zero(&mut self, weights: &ArrayD<f32>, value: f64) {
+        match self {
+            Values::F32(a) => Zip::from(a).and(weights).for_each(|m, &w| {
+                if w == 0.0 {
+                    *m = value as f32
+                }
+            }),
+            Values::F64(a) => Zip::from(a).and(weights).for_each(|m, &w| {
+                if w == 0.0 {
+                    *m = value
+                }
+            }),
+        }
+    }
+}
+
+/// Allocates a zeroed array without aborting on huge sizes.
+pub(crate) fn try_zeros<T: Clone + Default>(shape: &[usize]) -> Option<ArrayD<T>> {
+    let n = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))?;
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).ok()?;
+    v.resize(n, T::default());
+    ArrayD::from_shape_vec(IxDyn(shape), v).ok()
+}
+
+/// The sub-view of `a` selected by per-axis ranges (one per leading axis; later axes whole).
+pub(crate) fn region_mut<'a, T>(a: &'a mut ArrayD<T>, ranges: &[Range<usize>]) -> ArrayViewMutD<'a, T> {
+    let mut v = a.view_mut();
+    for (axis, r) in ranges.iter().enumerate() {
+        v.slice_axis_inplace(Axis(axis), Slice::from(r.clone()));
+    }
+    v
+}
+
+/// Writes `data` (already shaped like the region) into the region of `values`/`weights`.
+pub(crate) fn write<T: AssembleElement>(
+    combine: Combine,
+    values: &mut ArrayD<T>,
+    weights: &mut ArrayD<f32>,
+    ranges: &[Range<usize>],
+    data: ArrayViewD<'_, T>,
+    window: Option<ArrayViewD<'_, f32>>,
+) {
+    let mut m = region_mut(values, ranges);
+    let mut w = region_mut(weights, ranges);
+    match (combine, window) {
+        (Combine::LastWriteWins, _) => {
+            m.assign(&data);
+            w.fill(1.0);
+        }
+        (Combine::Average(_), None) => {
+            Zip::from(&mut m).and(&mut w).and(&data).for_each(|m, w, &v| {
+                if *w == 0.0 {
+                    *m = v;
+                    *w = 1.0;
+                } else {
+                    *w += 1.0;
+                    *m = T::running_mean(*m, v, 1.0 / *w);
+                }
+            });
+        }
+        (Combine::Average(_), Some(window)) => {
+            let window = window.broadcast(data.raw_dim()).expect("window is shaped for broadcasting");
+            Zip::from(&mut m).and(&mut w).and(&data).and(&window).for_each(|m, w, &v, &k| {
+                if *w == 0.0 {
+                    *m = v;
+                    *w = k;
+                } else {
+                    *w += k;
+                    *m = T::running_mean(*m, v, k / *w);
+                }
+            });
+        }
+    }
+}
