@@ -253,38 +253,53 @@ impl SubjectAssembler {
             });
         }
         let channels = data.shape()[k..].to_vec();
-        if !state.keys.contains_key(key) {
-            let full: Vec<usize> = shape.iter().chain(&channels).copied().collect();
-            let alloc_err = || AssembleError::Allocation { subject, elements: full.iter().product() };
-            let values = T::new_values(try_zeros::<T>(&full).ok_or_else(alloc_err)?);
-            let weights = try_zeros::<f32>(&full).ok_or_else(alloc_err)?;
-            let progress = Progress::new(&state.spec.expected);
-            state
-                .keys
-                .insert(key.to_string(), KeyBuffer { values, weights, channels: channels.clone(), progress });
+        let unexpected = || AssembleError::UnexpectedSample {
+            subject,
+            key: key.to_string(),
+            expression: expression.to_string(),
+        };
+        // Every check comes before the allocation, so that a rejected sample leaves nothing behind.
+        match state.keys.get(key) {
+            Some(buffer) => {
+                if buffer.channels != channels {
+                    return Err(AssembleError::ChannelMismatch {
+                        subject,
+                        key: key.to_string(),
+                        expected: buffer.channels.clone(),
+                        actual: channels,
+                    });
+                }
+                if buffer.values.pixel_type() != T::PIXEL_TYPE {
+                    return Err(AssembleError::TypeMismatch {
+                        subject,
+                        key: key.to_string(),
+                        expected: buffer.values.pixel_type(),
+                        actual: T::PIXEL_TYPE,
+                    });
+                }
+                if !buffer.progress.check(expression) {
+                    return Err(unexpected());
+                }
+            }
+            None => {
+                let progress = Progress::new(&state.spec.expected);
+                if !progress.check(expression) {
+                    return Err(unexpected());
+                }
+                let full: Vec<usize> = shape.iter().chain(&channels).copied().collect();
+                let alloc_err = || AssembleError::Allocation { subject, elements: full.iter().product() };
+                let values = T::new_values(try_zeros::<T>(&full).ok_or_else(alloc_err)?);
+                let weights = try_zeros::<f32>(&full).ok_or_else(alloc_err)?;
+                state.keys.insert(key.to_string(), KeyBuffer { values, weights, channels, progress });
+            }
         }
-        let buffer = state.keys.get_mut(key).expect("inserted above");
-        if buffer.channels != channels {
-            return Err(AssembleError::ChannelMismatch {
-                subject,
-                key: key.to_string(),
-                expected: buffer.channels.clone(),
-                actual: channels,
-            });
-        }
-        if !buffer.progress.check(expression) {
-            return Err(AssembleError::UnexpectedSample {
-                subject,
-                key: key.to_string(),
-                expression: expression.to_string(),
-            });
-        }
-        let pixel_type = buffer.values.pixel_type();
+        let buffer = state.keys.get_mut(key).expect("present or inserted above");
+        let channels_len = buffer.channels.len();
         let Some(values) = T::values_mut(&mut buffer.values) else {
             return Err(AssembleError::TypeMismatch {
                 subject,
                 key: key.to_string(),
-                expected: pixel_type,
+                expected: T::PIXEL_TYPE,
                 actual: T::PIXEL_TYPE,
             });
         };
@@ -302,7 +317,7 @@ impl SubjectAssembler {
                     .iter()
                     .zip(0..)
                     .map(|((r, _), a)| (r.len(), matches!(target.axis(a), AxisIndex::Range { .. })))
-                    .chain(channels.iter().map(|_| (1, false)))
+                    .chain((0..channels_len).map(|_| (1, false)))
                     .collect();
                 Some(self.windows.entry(key_dims).or_insert_with_key(|dims| window_array(w, dims)).view())
             }
