@@ -208,7 +208,7 @@ fn bad_input_gives_typed_errors() {
     assert!(matches!(b.register(1, bad), Err(AssembleError::Index { .. })));
     // an interaction hook that returns nonsense
     let hook = |_: &str, _: &[usize], e: &IndexExpression, _: &[usize]| -> Result<Region, String> {
-        Ok(Region { crop: vec![0..100], expression: e.clone() })
+        Ok(Region { crop: vec![0..100, 0..1], expression: e.clone() })
     };
     let mut c = SubjectAssembler::default().with_interaction(hook);
     c.register(0, SubjectSpec::new(&shape)).unwrap();
