@@ -1,0 +1,277 @@
+//! [`Traverser`]: loads subjects one at a time and hands them to [`Callback`]s (pymia's `Traverser`).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use mia_core::ImageProperties;
+
+use crate::subject::{validate_subjects, SubjectFiles};
+use crate::values::{stack, Loaded, Values};
+use crate::CreateError;
+
+/// Error type of user extension points (loaders, transforms).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Loads one file of a subject (pymia's `Load`): `(file, entry id, category, subject id)` → values and geometry.
+pub trait Load: Send + Sync {
+    /// Loads the file.
+    fn load(&self, path: &Path, entry: &str, category: &str, subject: &str) -> Result<Loaded, BoxError>;
+}
+
+impl<T: Load + ?Sized> Load for &T {
+    fn load(&self, path: &Path, entry: &str, category: &str, subject: &str) -> Result<Loaded, BoxError> {
+        (**self).load(path, entry, category, subject)
+    }
+}
+impl<T: Load + ?Sized> Load for Box<T> {
+    fn load(&self, path: &Path, entry: &str, category: &str, subject: &str) -> Result<Loaded, BoxError> {
+        (**self).load(path, entry, category, subject)
+    }
+}
+impl<T: Load + ?Sized> Load for Arc<T> {
+    fn load(&self, path: &Path, entry: &str, category: &str, subject: &str) -> Result<Loaded, BoxError> {
+        (**self).load(path, entry, category, subject)
+    }
+}
+
+/// One category of a loaded subject: entries stacked along a new last axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoryData {
+    /// Category name.
+    pub name: String,
+    /// Entry ids in channel order.
+    pub entries: Vec<String>,
+    /// The files, in entry order.
+    pub files: Vec<PathBuf>,
+    /// Stacked values, shape `entry shape + (entries,)`.
+    pub values: Values,
+    /// Geometry: the first entry's that has any (pymia's `<category>_properties`).
+    pub properties: Option<ImageProperties>,
+}
+
+/// A loaded subject as the callbacks see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubjectData {
+    /// Position in the subject list.
+    pub index: usize,
+    /// Subject id.
+    pub subject: String,
+    /// Categories in order.
+    pub categories: Vec<CategoryData>,
+}
+
+impl SubjectData {
+    /// A category by name.
+    pub fn category(&self, name: &str) -> Option<&CategoryData> {
+        self.categories.iter().find(|c| c.name == name)
+    }
+
+    /// A category by name, mutably.
+    pub fn category_mut(&mut self, name: &str) -> Option<&mut CategoryData> {
+        self.categories.iter_mut().find(|c| c.name == name)
+    }
+}
+
+/// What every callback is told about the whole traversal (pymia's `callback_params`).
+#[derive(Debug, Clone, Copy)]
+pub struct TraversalInfo<'a> {
+    /// All subjects, in order.
+    pub subjects: &'a [SubjectFiles],
+    /// The traversed categories and their entry ids (the first subject's).
+    pub categories: &'a [(String, Vec<String>)],
+}
+
+/// Called at the start, for every subject and at the end of a traversal (pymia's `Callback`).
+pub trait Callback: Send {
+    /// Before the first subject.
+    fn on_start(&mut self, _info: &TraversalInfo<'_>) -> Result<(), CreateError> {
+        Ok(())
+    }
+    /// For each loaded (and transformed) subject.
+    fn on_subject(&mut self, info: &TraversalInfo<'_>, subject: &SubjectData) -> Result<(), CreateError>;
+    /// After the last subject.
+    fn on_end(&mut self, _info: &TraversalInfo<'_>) -> Result<(), CreateError> {
+        Ok(())
+    }
+}
+
+impl<T: Callback + ?Sized> Callback for Box<T> {
+    fn on_start(&mut self, info: &TraversalInfo<'_>) -> Result<(), CreateError> {
+        (**self).on_start(info)
+    }
+    fn on_subject(&mut self, info: &TraversalInfo<'_>, subject: &SubjectData) -> Result<(), CreateError> {
+        (**self).on_subject(info, subject)
+    }
+    fn on_end(&mut self, info: &TraversalInfo<'_>) -> Result<(), CreateError> {
+        (**self).on_end(info)
+    }
+}
+impl<T: Callback + ?Sized> Callback for &mut T {
+    fn on_start(&mut self, info: &TraversalInfo<'_>) -> Result<(), CreateError> {
+        (**self).on_start(info)
+    }
+    fn on_subject(&mut self, info: &TraversalInfo<'_>, subject: &SubjectData) -> Result<(), CreateError> {
+        (**self).on_subject(info, subject)
+    }
+    fn on_end(&mut self, info: &TraversalInfo<'_>) -> Result<(), CreateError> {
+        (**self).on_end(info)
+    }
+}
+
+/// Callbacks run in order (pymia's `ComposeCallback`).
+impl Callback for Vec<Box<dyn Callback>> {
+    fn on_start(&mut self, info: &TraversalInfo<'_>) -> Result<(), CreateError> {
+        self.iter_mut().try_for_each(|c| c.on_start(info))
+    }
+    fn on_subject(&mut self, info: &TraversalInfo<'_>, subject: &SubjectData) -> Result<(), CreateError> {
+        self.iter_mut().try_for_each(|c| c.on_subject(info, subject))
+    }
+    fn on_end(&mut self, info: &TraversalInfo<'_>) -> Result<(), CreateError> {
+        self.iter_mut().try_for_each(|c| c.on_end(info))
+    }
+}
+
+/// A creation-time transform of a loaded subject (e.g. [`crate::IntensityNormalization`]).
+pub trait Transform: Send + Sync {
+    /// Short name for error messages.
+    fn name(&self) -> String;
+    /// Transforms the subject in place.
+    fn apply(&self, subject: &mut SubjectData) -> Result<(), BoxError>;
+}
+
+impl<T: Transform + ?Sized> Transform for &T {
+    fn name(&self) -> String {
+        (**self).name()
+    }
+    fn apply(&self, subject: &mut SubjectData) -> Result<(), BoxError> {
+        (**self).apply(subject)
+    }
+}
+impl<T: Transform + ?Sized> Transform for Box<T> {
+    fn name(&self) -> String {
+        (**self).name()
+    }
+    fn apply(&self, subject: &mut SubjectData) -> Result<(), BoxError> {
+        (**self).apply(subject)
+    }
+}
+impl<T: Transform + ?Sized> Transform for Arc<T> {
+    fn name(&self) -> String {
+        (**self).name()
+    }
+    fn apply(&self, subject: &mut SubjectData) -> Result<(), BoxError> {
+        (**self).apply(subject)
+    }
+}
+
+/// Walks subjects one at a time: load every file, stack each category, apply the transforms, call back.
+/// At most one subject is in memory at a time.
+#[derive(Debug, Clone, Default)]
+pub struct Traverser {
+    categories: Option<Vec<String>>,
+}
+
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+impl Traverser {
+    /// Traverses every category of the first subject.
+    pub fn new() -> Self {
+        Traverser::default()
+    }
+
+    /// Traverses only these categories (pymia's `Traverser(categories)`).
+    pub fn with_categories(categories: Vec<String>) -> Self {
+        Traverser { categories: Some(categories) }
+    }
+
+    /// Runs the traversal. Validates the subjects first (consistent entries, unique ids; files are not checked
+    /// here — a missing file fails when it is loaded, naming subject and file).
+    pub fn traverse(
+        &self,
+        subjects: &[SubjectFiles],
+        loader: &dyn Load,
+        transforms: &[Box<dyn Transform>],
+        callback: &mut dyn Callback,
+    ) -> Result<(), CreateError> {
+        validate_subjects(subjects, false)?;
+        let first = &subjects[0];
+        let wanted: Vec<String> = match &self.categories {
+            Some(c) => c.clone(),
+            None => first.categories.iter().map(|c| c.name.clone()).collect(),
+        };
+        let mut categories = Vec::new();
+        for name in &wanted {
+            let c = first.category(name).ok_or_else(|| {
+                CreateError::Options(format!("category {name:?} not in subject {}", first.subject))
+            })?;
+            categories.push((name.clone(), c.entries.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>()));
+        }
+        let info = TraversalInfo { subjects, categories: &categories };
+        callback.on_start(&info)?;
+        for (index, s) in subjects.iter().enumerate() {
+            let mut data = self.load_subject(index, s, &wanted, loader)?;
+            for t in transforms {
+                t.apply(&mut data).map_err(|e| CreateError::Transform {
+                    subject: s.subject.clone(),
+                    transform: t.name(),
+                    message: error_chain(e.as_ref()),
+                })?;
+            }
+            callback.on_subject(&info, &data)?;
+        }
+        callback.on_end(&info)
+    }
+
+    fn load_subject(
+        &self,
+        index: usize,
+        s: &SubjectFiles,
+        wanted: &[String],
+        loader: &dyn Load,
+    ) -> Result<SubjectData, CreateError> {
+        let mut categories = Vec::with_capacity(wanted.len());
+        for name in wanted {
+            let Some(c) = s.category(name) else {
+                return Err(CreateError::Options(format!("category {name:?} not in subject {}", s.subject)));
+            };
+            let mut loaded = Vec::with_capacity(c.entries.len());
+            let mut properties = None;
+            for (id, path) in &c.entries {
+                let l = loader.load(path, id, name, &s.subject).map_err(|e| CreateError::Load {
+                    subject: s.subject.clone(),
+                    index,
+                    category: name.clone(),
+                    entry: id.clone(),
+                    path: path.clone(),
+                    message: error_chain(e.as_ref()),
+                })?;
+                if properties.is_none() {
+                    properties.clone_from(&l.properties);
+                }
+                loaded.push((l, path.as_path()));
+            }
+            let values = stack(loaded).map_err(|message| CreateError::Inconsistent {
+                subject: s.subject.clone(),
+                category: name.clone(),
+                message,
+            })?;
+            categories.push(CategoryData {
+                name: name.clone(),
+                entries: c.entries.iter().map(|(id, _)| id.clone()).collect(),
+                files: c.entries.iter().map(|(_, p)| p.clone()).collect(),
+                values,
+                properties,
+            });
+        }
+        Ok(SubjectData { index, subject: s.subject.clone(), categories })
+    }
+}
