@@ -1,6 +1,94 @@
-//! Evaluation metrics for medical image segmentation and reconstruction.
+//! Evaluation metrics for medical image segmentation and reconstruction: pymia's complete metric
+//! catalogue, value for value, with shared intermediates and fast surface distances.
 //!
-//! Not implemented yet: this crate is being filled by the metrics work (issue 3).
+//! - [`Metric`]: the object-safe trait every metric implements (column, abbreviation, parameters, kind,
+//!   `compute`). Metrics are used as `Box<dyn Metric>`; [`metric_from_spec`] builds them from text such
+//!   as `HDRFDST95=HDRFDST(percentile=95)`, [`segmentation_metrics`] gives pymia's 30 default metrics.
+//! - [`EvaluationContext`]: one prediction/reference pair (masks of one label, or intensity images) and
+//!   the intermediates computed once and shared by all metrics (confusion matrix, surface distances, ...).
+//! - [`MetricValue`]: the value, whether pymia returns an integer (CSV `27` vs `27.0`), and for every
+//!   non-finite value a machine-readable [`NotComputable`] reason (pymia only warns).
+//! - [`evaluate_label`], [`evaluate_images`], [`evaluate_labels`] (labels in parallel, thread cap).
+//!
+//! Conventions: masks are `ArrayViewD<bool>`, intensity images `ArrayViewD<f64>` (f32 via
+//! [`EvaluationContext::from_images_f32`]), arrays and spacing in numpy order (z, y, x), spacing in mm.
+//! Bad input (shape mismatch, wrong spacing, NaN) gives a typed [`MetricError`], never a panic.
+//!
+//! ```
+//! use mia_metrics::{evaluate_label, metrics_from_list, NotComputable};
+//! use ndarray::{ArrayD, Dimension, IxDyn};
+//!
+//! let cube = |lo: usize| ArrayD::from_shape_fn(IxDyn(&[10, 10, 10]), move |i| i.slice().iter().all(|&c| c >= lo && c < lo + 4));
+//! let (reference, prediction) = (cube(2), cube(3));
+//! let metrics = metrics_from_list("DICE,TP,SNSVTY,FMEASR_B2=FMEASR(beta=2)")?;
+//! let values = evaluate_label(prediction.view(), reference.view(), &[1.0, 1.0, 1.0], &metrics)?;
+//! assert_eq!(values[0], ("DICE".to_string(), mia_metrics::MetricValue::float(0.421875)));
+//! assert_eq!(values[1].1.value, 27.0);
+//!
+//! // Empty reference: pymia's value (-inf) plus the reason.
+//! let empty = ArrayD::from_elem(IxDyn(&[10, 10, 10]), false);
+//! let values = evaluate_label(prediction.view(), empty.view(), &[1.0, 1.0, 1.0], &metrics)?;
+//! assert_eq!(values[2].1.value, f64::NEG_INFINITY);
+//! assert_eq!(values[2].1.reason, Some(NotComputable::EmptyReference));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![warn(missing_docs)]
 
+mod catalogue;
+mod categorical;
+mod confusion;
+mod context;
+mod continuous;
+mod distance;
+mod error;
+mod evaluate;
+mod macros;
+mod metric;
+mod spatial;
+mod spec;
+mod ssim;
 pub mod surface;
+mod value;
+
+pub use catalogue::{
+    classical_metrics, distance_metrics, overlap_metrics, reconstruction_metrics, regression_metrics,
+    segmentation_metrics, ABBREVIATIONS,
+};
+pub use categorical::{
+    Accuracy, AdjustedRandIndex, AreaUnderCurve, BalancedAccuracy, CohenKappaCoefficient, DiceCoefficient,
+    FMeasure, Fallout, FalseNegative, FalseNegativeRate, FalsePositive, GlobalConsistencyError,
+    JaccardCoefficient, MatthewsCorrelation, MutualInformation, Precision, RandIndex, Sensitivity,
+    Specificity, TrueNegative, TruePositive, VariationOfInformation, VolumeSimilarity,
+};
+pub use confusion::ConfusionMatrix;
+pub use context::EvaluationContext;
+pub use continuous::{
+    CoefficientOfDetermination, MeanAbsoluteError, MeanSquaredError, NormalizedRootMeanSquaredError,
+    PeakSignalToNoiseRatio, RootMeanSquaredError,
+};
+pub use distance::{
+    AverageDistance, AverageSymmetricSurfaceDistance, BalancedAverageDistance, DirectedHausdorffDistance,
+    HausdorffDistance, MeanAverageSurfaceDistance, SurfaceDiceOverlap, SurfaceOverlap,
+};
+pub use error::{MetricError, Result, SpecError};
+pub use evaluate::{
+    evaluate, evaluate_images, evaluate_label, evaluate_labels, EvaluateOptions, Label, LabelResult,
+};
+pub use metric::Metric;
+pub use spatial::{
+    Area, InterclassCorrelation, MahalanobisDistance, PredictionVolume, ProbabilisticDistance,
+    ReferenceVolume,
+};
+pub use spec::{metric_from_spec, metrics_from_list};
+pub use ssim::{structural_similarity, StructuralSimilarity};
+pub use value::{MetricKind, MetricValue, NotComputable, ParamValue};
+
+/// Confusion-matrix formulas as plain functions (`fn(&ConfusionMatrix) -> MetricValue`).
+pub mod formulas {
+    pub use crate::categorical::{
+        accuracy, adjusted_rand_index, area_under_curve, balanced_accuracy, cohen_kappa, dice, f_measure,
+        fallout, false_negative_rate, global_consistency_error, jaccard, matthews_correlation,
+        mutual_information, precision, rand_index, sensitivity, specificity, variation_of_information,
+        volume_similarity,
+    };
+}

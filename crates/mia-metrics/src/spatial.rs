@@ -1,0 +1,333 @@
+//! Mask metrics beyond the confusion matrix: ICCORR, PROBDST, MAHLNBS, areas and volumes.
+
+use ndarray::{ArrayViewD, Axis};
+
+use crate::categorical::reason;
+use crate::error::{MetricError, Result};
+use crate::macros::simple_metric;
+use crate::value::{MetricKind, MetricValue, NotComputable, ParamValue};
+use crate::{EvaluationContext, Metric};
+
+/// Exact integer coordinate moments of a mask's foreground voxels (numpy axis order).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Moments {
+    /// Number of foreground voxels.
+    pub(crate) n: u64,
+    /// Σ coordinate per axis.
+    sum: Vec<i128>,
+    /// Σ coordinate_i · coordinate_j, row-major d×d.
+    sum_products: Vec<i128>,
+}
+
+impl Moments {
+    pub(crate) fn of_mask(mask: ArrayViewD<'_, bool>) -> Self {
+        let d = mask.ndim();
+        let shape = mask.shape().to_vec();
+        let mut sum = vec![0i128; d];
+        let mut sum_products = vec![0i128; d * d];
+        let mut n = 0u64;
+        // Accumulate per innermost lane: the last axis varies fastest in logical order.
+        let last = d - 1;
+        let mut outer = vec![0usize; last];
+        let lanes = mask.lanes(Axis(last));
+        for lane in lanes {
+            // lane_n, Σx, Σx² along the last axis for this lane.
+            let (mut ln, mut lx, mut lxx) = (0i128, 0i128, 0i128);
+            for (x, &v) in lane.iter().enumerate() {
+                if v {
+                    let x = x as i128;
+                    ln += 1;
+                    lx += x;
+                    lxx += x * x;
+                }
+            }
+            if ln > 0 {
+                n += ln as u64;
+                for i in 0..last {
+                    let ci = outer[i] as i128;
+                    sum[i] += ci * ln;
+                    for j in 0..last {
+                        sum_products[i * d + j] += ci * outer[j] as i128 * ln;
+                    }
+                    sum_products[i * d + last] += ci * lx;
+                    sum_products[last * d + i] += ci * lx;
+                }
+                sum[last] += lx;
+                sum_products[last * d + last] += lxx;
+            }
+            // Advance the odometer of the outer axes.
+            for k in (0..last).rev() {
+                outer[k] += 1;
+                if outer[k] < shape[k] {
+                    break;
+                }
+                outer[k] = 0;
+            }
+        }
+        Self { n, sum, sum_products }
+    }
+
+    fn mean(&self) -> Vec<f64> {
+        self.sum.iter().map(|&s| s as f64 / self.n as f64).collect()
+    }
+
+    /// Sample covariance (ddof 1), exact up to the final division; nan for a single voxel.
+    fn covariance(&self) -> Vec<f64> {
+        let d = self.sum.len();
+        let n = self.n as i128;
+        let mut c = vec![0.0; d * d];
+        for i in 0..d {
+            for j in 0..d {
+                let numerator = n * self.sum_products[i * d + j] - self.sum[i] * self.sum[j];
+                c[i * d + j] = numerator as f64 / (n as f64 * (n - 1) as f64);
+            }
+        }
+        c
+    }
+}
+
+/// `dᵀ A⁻¹ d` by Gaussian elimination with partial pivoting; `None` if `A` is (numerically) singular.
+fn quadratic_form_inverse(mut a: Vec<f64>, mut b: Vec<f64>) -> Option<f64> {
+    let d = b.len();
+    let original = b.clone();
+    let scale = (0..d).map(|i| a[i * d + i].abs()).fold(0.0, f64::max);
+    if scale <= 0.0 || !scale.is_finite() {
+        return None;
+    }
+    for col in 0..d {
+        let pivot_row = (col..d).max_by(|&x, &y| a[x * d + col].abs().total_cmp(&a[y * d + col].abs()))?;
+        if a[pivot_row * d + col].abs() <= 1e-12 * scale {
+            return None;
+        }
+        if pivot_row != col {
+            for k in 0..d {
+                a.swap(col * d + k, pivot_row * d + k);
+            }
+            b.swap(col, pivot_row);
+        }
+        for row in col + 1..d {
+            let f = a[row * d + col] / a[col * d + col];
+            for k in col..d {
+                a[row * d + k] -= f * a[col * d + k];
+            }
+            b[row] -= f * b[col];
+        }
+    }
+    let mut x = vec![0.0; d];
+    for row in (0..d).rev() {
+        let s: f64 = (row + 1..d).map(|k| a[row * d + k] * x[k]).sum();
+        x[row] = (b[row] - s) / a[row * d + row];
+    }
+    Some(original.iter().zip(&x).map(|(o, x)| o * x).sum())
+}
+
+fn mahalanobis(ctx: &EvaluationContext<'_>, column: &str) -> Result<MetricValue> {
+    let (pred, reference) = ctx.moments(column)?;
+    let cm = ctx.confusion_matrix(column)?;
+    if reference.n == 0 {
+        let r = if pred.n == 0 { NotComputable::BothEmpty } else { NotComputable::EmptyReference };
+        return Ok(MetricValue::not_computable(f64::INFINITY, r));
+    }
+    if pred.n == 0 {
+        return Ok(MetricValue::not_computable(f64::INFINITY, reason(cm)));
+    }
+    if reference.n == 1 || pred.n == 1 {
+        return Ok(MetricValue::not_computable(f64::NAN, NotComputable::TooFewVoxels));
+    }
+    let (gc, sc) = (reference.covariance(), pred.covariance());
+    let (gn, sn) = (reference.n as f64, pred.n as f64);
+    let common: Vec<f64> = gc.iter().zip(&sc).map(|(g, s)| (gn * g + sn * s) / (gn + sn)).collect();
+    let diff: Vec<f64> = reference.mean().iter().zip(pred.mean()).map(|(g, s)| g - s).collect();
+    match quadratic_form_inverse(common, diff) {
+        Some(q) if q >= 0.0 => Ok(MetricValue::float(q.sqrt())),
+        _ => Ok(MetricValue::not_computable(f64::NAN, NotComputable::SingularCovariance)),
+    }
+}
+
+fn interclass_correlation(ctx: &EvaluationContext<'_>, column: &str) -> Result<MetricValue> {
+    let cm = ctx.confusion_matrix(column)?;
+    let n = cm.n() as f64;
+    let mean_gt = cm.reference_count() as f64 / n;
+    let mean_seg = cm.prediction_count() as f64 / n;
+    let mean = (mean_gt + mean_seg) / 2.0;
+    // Voxel-wise m = (gt + seg) / 2 ∈ {0, 0.5, 1}; (gt − m)² = (seg − m)² = 0.25 where they differ.
+    let ssw = 0.25 * (cm.fp + cm.fn_) as f64 * 2.0 / n;
+    let ssb_sum = cm.tn as f64 * (0.0 - mean) * (0.0 - mean)
+        + (cm.fp + cm.fn_) as f64 * (0.5 - mean) * (0.5 - mean)
+        + cm.tp as f64 * (1.0 - mean) * (1.0 - mean);
+    let ssb = ssb_sum / (n - 1.0) * 2.0;
+    if ssb + ssw == 0.0 {
+        return Ok(MetricValue::not_computable(f64::NEG_INFINITY, reason(cm)));
+    }
+    Ok(MetricValue::float_or((ssb - ssw) / (ssb + ssw), reason(cm)))
+}
+
+fn probabilistic_distance(ctx: &EvaluationContext<'_>, column: &str) -> Result<MetricValue> {
+    let cm = ctx.confusion_matrix(column)?;
+    if cm.tp == 0 {
+        return Ok(MetricValue::int(-1));
+    }
+    Ok(MetricValue::float((cm.fp + cm.fn_) as f64 / (2.0 * cm.tp as f64)))
+}
+
+fn voxel_volume(spacing: &[f64]) -> f64 {
+    spacing.iter().product()
+}
+
+simple_metric!(
+    /// ICCORR, interclass correlation of the two binary images (pymia's formula with
+    /// `ssw = Σ[(gt−m)² + (seg−m)²]/n`, `ssb = 2·Σ(m−μ)²/(n−1)`): `(ssb − ssw)/(ssb + ssw)`.
+    /// Both masks empty or full → −inf.
+    InterclassCorrelation, "ICCORR", MetricKind::Categorical,
+    |m, ctx| interclass_correlation(ctx, &m.column)
+);
+simple_metric!(
+    /// PROBDST, probabilistic distance `Σ|gt − seg| / (2·Σ gt·seg) = (fp + fn) / 2tp`. tp = 0 → integer −1.
+    ProbabilisticDistance, "PROBDST", MetricKind::Categorical,
+    |m, ctx| probabilistic_distance(ctx, &m.column)
+);
+simple_metric!(
+    /// MAHLNBS, Mahalanobis distance between the foreground voxel-index distributions (no spacing):
+    /// `sqrt((μ_g − μ_s)ᵀ Σ⁻¹ (μ_g − μ_s))`, Σ the count-weighted pooled sample covariance.
+    /// Empty reference/prediction → +inf; a single-voxel mask → nan; singular Σ (flat objects) → nan with
+    /// [`NotComputable::SingularCovariance`] (pymia raises `LinAlgError`, DECISIONS.md #2).
+    MahalanobisDistance, "MAHLNBS", MetricKind::Categorical,
+    |m, ctx| mahalanobis(ctx, &m.column)
+);
+simple_metric!(
+    /// PREDVOL, prediction volume `count · Π spacing` (mm³ for mm spacing).
+    PredictionVolume, "PREDVOL", MetricKind::Categorical,
+    |m, ctx| {
+        let count = ctx.confusion_matrix(&m.column)?.prediction_count();
+        Ok(MetricValue::float(count as f64 * voxel_volume(ctx.spacing())))
+    }
+);
+simple_metric!(
+    /// REFVOL, reference volume `count · Π spacing` (mm³ for mm spacing).
+    ReferenceVolume, "REFVOL", MetricKind::Categorical,
+    |m, ctx| {
+        let count = ctx.confusion_matrix(&m.column)?.reference_count();
+        Ok(MetricValue::float(count as f64 * voxel_volume(ctx.spacing())))
+    }
+);
+
+/// PREDAREA / REFAREA: foreground area of one slice (mm²). 2-D: the whole mask `count · s0 · s1`;
+/// n-D: slice `slice_number` of axis 0 (−1 = the middle slice `shape[0] / 2`, other negatives count from
+/// the end as in Python) `count · s1 · s2`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Area {
+    column: String,
+    prediction: bool,
+    slice_number: i64,
+}
+
+impl Area {
+    /// PREDAREA with the given slice (pymia default −1).
+    pub fn prediction(slice_number: i64) -> Self {
+        Self { column: "PREDAREA".to_string(), prediction: true, slice_number }
+    }
+
+    /// REFAREA with the given slice (pymia default −1).
+    pub fn reference(slice_number: i64) -> Self {
+        Self { column: "REFAREA".to_string(), prediction: false, slice_number }
+    }
+
+    /// Use another column name.
+    pub fn with_column(mut self, column: impl Into<String>) -> Self {
+        self.column = column.into();
+        self
+    }
+}
+
+impl Metric for Area {
+    fn column(&self) -> &str {
+        &self.column
+    }
+    fn abbreviation(&self) -> &str {
+        if self.prediction {
+            "PREDAREA"
+        } else {
+            "REFAREA"
+        }
+    }
+    fn parameters(&self) -> Vec<(&'static str, ParamValue)> {
+        vec![("slice_number", ParamValue::Int(self.slice_number))]
+    }
+    fn kind(&self) -> MetricKind {
+        MetricKind::Categorical
+    }
+    fn compute(&self, ctx: &EvaluationContext<'_>) -> Result<MetricValue> {
+        let (p, r) = ctx.masks(&self.column)?;
+        let mask = if self.prediction { p } else { r };
+        let s = ctx.spacing();
+        match mask.ndim() {
+            0 | 1 => Err(MetricError::UnsupportedDimension {
+                metric: self.column.clone(),
+                ndim: mask.ndim(),
+                supported: "2-D or more",
+            }),
+            2 => {
+                let cm = ctx.confusion_matrix(&self.column)?;
+                let count = if self.prediction { cm.prediction_count() } else { cm.reference_count() };
+                Ok(MetricValue::float(count as f64 * s[0] * s[1]))
+            }
+            _ => {
+                let len = mask.shape()[0];
+                let index = match self.slice_number {
+                    -1 => Some(len / 2),
+                    i if i < -1 => usize::try_from(len as i64 + i).ok(),
+                    i => usize::try_from(i).ok().filter(|&i| i < len),
+                };
+                let Some(index) = index else {
+                    return Err(MetricError::SliceOutOfRange {
+                        metric: self.column.clone(),
+                        slice: self.slice_number,
+                        len,
+                    });
+                };
+                let count = mask.index_axis(Axis(0), index).iter().filter(|&&v| v).count();
+                Ok(MetricValue::float(count as f64 * s[1] * s[2]))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{ArrayD, IxDyn};
+
+    fn cube(lo: usize, hi: usize) -> ArrayD<bool> {
+        ArrayD::from_shape_fn(IxDyn(&[10, 10, 10]), |i| (0..3).all(|k| i[k] >= lo && i[k] < hi))
+    }
+
+    #[test]
+    fn case_a_spatial_values() {
+        let (r, p) = (cube(2, 6), cube(3, 7));
+        let ctx = EvaluationContext::from_masks(p.view(), r.view(), &[1.0; 3]).unwrap();
+        let v = |m: &dyn Metric| m.compute(&ctx).unwrap().value;
+        assert!((v(&MahalanobisDistance::new()) - 1.5370426148939398).abs() < 1e-12);
+        assert!((v(&InterclassCorrelation::new()) - 0.38277212346895334).abs() < 1e-15);
+        assert!((v(&ProbabilisticDistance::new()) - 1.3703703703703705).abs() < 1e-15);
+        assert_eq!(v(&Area::prediction(5)), 16.0);
+        assert_eq!(v(&ReferenceVolume::new()), 64.0);
+    }
+
+    #[test]
+    fn flat_objects_give_singular_covariance() {
+        let r = ArrayD::from_shape_fn(IxDyn(&[4, 6, 6]), |i| i[0] == 1 && i[1] < 3);
+        let p = ArrayD::from_shape_fn(IxDyn(&[4, 6, 6]), |i| i[0] == 1 && i[1] < 4);
+        let ctx = EvaluationContext::from_masks(p.view(), r.view(), &[1.0; 3]).unwrap();
+        let v = MahalanobisDistance::new().compute(&ctx).unwrap();
+        assert!(v.value.is_nan());
+        assert_eq!(v.reason, Some(NotComputable::SingularCovariance));
+    }
+
+    #[test]
+    fn slice_out_of_range_is_an_error() {
+        let r = cube(2, 6);
+        let ctx = EvaluationContext::from_masks(r.view(), r.view(), &[1.0; 3]).unwrap();
+        assert!(matches!(Area::reference(10).compute(&ctx), Err(MetricError::SliceOutOfRange { .. })));
+        assert_eq!(Area::reference(-7).compute(&ctx).unwrap().value, 16.0);
+    }
+}
