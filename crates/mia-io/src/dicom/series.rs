@@ -5,6 +5,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use mia_core::Image;
+use rayon::prelude::*;
 
 use super::header::{dot, DicomHeader};
 use super::pixels::{decode_into, output_type};
@@ -89,10 +90,19 @@ pub fn read_dicom_series(dir: &Path, config: &SeriesConfig) -> Result<Image> {
             series_error(format!("{} slices of {} samples overflow", slices.len(), first.frame_samples()))
         })?;
         values.try_reserve_exact(total).map_err(|e| IoError::data(dir, format!("cannot allocate {total} values: {e}")))?;
-        for slice in &slices {
-            let obj = open(&slice.path)?;
-            let header = header_of(&slice.path, &obj)?;
-            decode_into(&slice.path, &header, &obj, &mut values)?;
+        // Slices decode in parallel, each into its own buffer (sized by its decoded data), then join in order.
+        let decoded: Vec<Result<Vec<T>>> = slices
+            .par_iter()
+            .map(|slice| {
+                let obj = open(&slice.path)?;
+                let header = header_of(&slice.path, &obj)?;
+                let mut part = Vec::new();
+                decode_into(&slice.path, &header, &obj, &mut part)?;
+                Ok(part)
+            })
+            .collect();
+        for part in decoded {
+            values.extend_from_slice(&part?);
         }
         volume.into_image(dir, values)
     })
