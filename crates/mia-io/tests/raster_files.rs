@@ -121,6 +121,10 @@ fn round_trip(name: &str, image: &Image) -> Image {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(name);
     write_raster(&path, image).unwrap_or_else(|e| panic!("{name}: {e}"));
+    if let Ok(keep) = std::env::var("MIA_KEEP_RASTER") {
+        // For checking the written files with other readers (SimpleITK).
+        std::fs::copy(&path, Path::new(&keep).join(name)).unwrap();
+    }
     let back = read_raster(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(back.data(), image.data(), "{name}: voxels");
     let (p, q) = (image.properties(), back.properties());
@@ -138,8 +142,10 @@ fn round_trip(name: &str, image: &Image) -> Image {
 #[test]
 fn png_round_trips() {
     for c in 1..=4 {
-        round_trip("a.png", &synthetic::<u8>(&[9, 4], c, vec![1.0, 1.0], |i| (i * 37 % 256) as u8));
-        round_trip("b.png", &synthetic::<u16>(&[3, 8], c, vec![1.0, 1.0], |i| (i * 4099 % 65536) as u16));
+        let a = format!("u8_{c}.png");
+        round_trip(&a, &synthetic::<u8>(&[9, 4], c, vec![1.0, 1.0], |i| (i * 37 % 256) as u8));
+        let b = format!("u16_{c}.png");
+        round_trip(&b, &synthetic::<u16>(&[3, 8], c, vec![1.0, 1.0], |i| (i * 4099 % 65536) as u16));
     }
 }
 
