@@ -209,3 +209,18 @@ fn pixel_data_shorter_than_declared() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn native_ybr_full_becomes_rgb_as_simpleitk_converts_it() {
+    let mut obj = base(1, 3, (8, 8), false, 3);
+    put_str(&mut obj, tags::PHOTOMETRIC_INTERPRETATION, VR::CS, "YBR_FULL");
+    put_u16(&mut obj, tags::PLANAR_CONFIGURATION, 0);
+    // (Y, Cb, Cr) triples: grey, reddish, bluish.
+    let samples = vec![128u8, 128, 128, 100, 90, 200, 60, 220, 100];
+    obj.put(DataElement::new(tags::PIXEL_DATA, VR::OB, PrimitiveValue::U8(samples.into())));
+    let (_dir, path) = write(obj, "1.2.840.10008.5.1.4.1.1.7", "ybr.dcm");
+    let image = read_dicom(&path).unwrap();
+    // Values SimpleITK 2.3.1 reads from this file.
+    let rgb: Vec<u8> = image.view::<u8>().unwrap().iter().copied().collect();
+    assert_eq!(rgb, vec![128, 128, 128, 201, 62, 33, 21, 48, 223]);
+}

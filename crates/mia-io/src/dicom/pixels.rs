@@ -171,14 +171,12 @@ fn stored_values(header: &DicomHeader, data: &[u8]) -> Vec<f64> {
     }
 }
 
-/// GDCM's integer YBR_FULL → RGB conversion (ITK's GDCMImageIO applies it to 8-bit YBR_FULL images).
+/// YBR_FULL → RGB with the full-range (JFIF) equations, rounded and clamped: what SimpleITK 2.3.1 (GDCM)
+/// returns for native 8-bit YBR_FULL data.
 fn ybr_to_rgb([y, cb, cr]: [f64; 3]) -> [f64; 3] {
-    let (a, b, c) = (y as i32, cb as i32, cr as i32);
-    let r = 38142 * (a - 16) + 52298 * (c - 128);
-    let g = 38142 * (a - 16) - 26640 * (c - 128) - 12845 * (b - 128);
-    let bl = 38142 * (a - 16) + 66093 * (b - 128);
-    let f = |v: i32| f64::from(((v + 16384) >> 15).clamp(0, 255));
-    [f(r), f(g), f(bl)]
+    let (cb, cr) = (cb - 128.0, cr - 128.0);
+    let f = |v: f64| v.round().clamp(0.0, 255.0);
+    [f(y + 1.402 * cr), f(y - 0.344136 * cb - 0.714136 * cr), f(y + 1.772 * cb)]
 }
 
 fn decode_error(path: &Path, obj: &DefaultDicomObject, e: dicom_pixeldata::Error) -> IoError {
