@@ -70,7 +70,8 @@ fn metrics(meta: &Value) -> BTreeMap<String, Box<dyn Metric>> {
                 .filter(|(k, _)| *k != "class")
                 .map(|(k, v)| format!("{k}={}", v.to_string().to_lowercase()))
                 .collect();
-            let spec = format!("{column}={}({})", abbreviation(p["class"].as_str().expect("class")), args.join(","));
+            let spec =
+                format!("{column}={}({})", abbreviation(p["class"].as_str().expect("class")), args.join(","));
             let m = metric_from_spec(&spec).unwrap_or_else(|e| panic!("{spec}: {e}"));
             assert_eq!(m.column(), column);
             (column.clone(), m)
@@ -100,7 +101,14 @@ struct Checker {
 }
 
 impl Checker {
-    fn check(&mut self, at: &str, got: &mia_metrics::MetricValue, expected: f64, integer: Option<bool>, rtol: f64) {
+    fn check(
+        &mut self,
+        at: &str,
+        got: &mia_metrics::MetricValue,
+        expected: f64,
+        integer: Option<bool>,
+        rtol: f64,
+    ) {
         self.checked += 1;
         if let Some(m) = mismatch(got, expected, integer, rtol) {
             self.failures.push(format!("{at}: {m}"));
@@ -108,7 +116,13 @@ impl Checker {
     }
 
     fn finish(self, what: &str) {
-        assert!(self.failures.is_empty(), "{what}: {} of {} values differ:\n{}", self.failures.len(), self.checked, self.failures.join("\n"));
+        assert!(
+            self.failures.is_empty(),
+            "{what}: {} of {} values differ:\n{}",
+            self.failures.len(),
+            self.checked,
+            self.failures.join("\n")
+        );
         assert!(self.checked > 0, "{what}: nothing checked");
         eprintln!("{what}: {} values match", self.checked);
     }
@@ -133,16 +147,19 @@ fn run_cases(filter: impl Fn(&str) -> bool) -> Checker {
             let float32 = label == "image";
             let (p_bool, r_bool): (ArrayD<bool>, ArrayD<bool>);
             let ctx = if label == "image" {
-                ctx_holder = EvaluationContext::from_images_f32(prediction.data_f32.view(), reference.data_f32.view());
+                ctx_holder =
+                    EvaluationContext::from_images_f32(prediction.data_f32.view(), reference.data_f32.view());
                 ctx_holder.expect("context")
             } else if label == "image_as_float64" {
-                EvaluationContext::from_images(prediction.data.view(), reference.data.view()).expect("context")
+                EvaluationContext::from_images(prediction.data.view(), reference.data.view())
+                    .expect("context")
             } else {
                 let values = label_values(label);
                 p_bool = prediction.data.map(|v| values.contains(v));
                 r_bool = reference.data.map(|v| values.contains(v));
                 // pymia takes the spacing from the prediction image.
-                EvaluationContext::from_masks(p_bool.view(), r_bool.view(), &prediction.spacing_zyx).expect("context")
+                EvaluationContext::from_masks(p_bool.view(), r_bool.view(), &prediction.spacing_zyx)
+                    .expect("context")
             };
             let two_d = case == "two_d";
             let slab_ctx;
@@ -161,7 +178,8 @@ fn run_cases(filter: impl Fn(&str) -> bool) -> Checker {
             for (column, value) in expected {
                 let metric = &metrics[column];
                 let at = format!("{case}/{label}/{column}");
-                let kind = detail[case.as_str()][label.as_str()][column.as_str()]["type"].as_str().unwrap_or("");
+                let kind =
+                    detail[case.as_str()][label.as_str()][column.as_str()]["type"].as_str().unwrap_or("");
                 let integer = Some(matches!(kind, "int" | "numpy.int64"));
                 let rtol = tolerance(column, float32);
                 let on = match slab {
@@ -181,9 +199,16 @@ fn run_cases(filter: impl Fn(&str) -> bool) -> Checker {
                         "ASD_REF_TO_PRED" | "ASD_PRED_TO_REF" => {
                             // Directed average surface distances through the engine itself.
                             let (p, r) = ctx.masks("").expect("masks");
-                            let d = mia_metrics::surface::SurfaceDistances::compute(p, r, ctx.spacing(), &SurfaceConfig::default())
-                                .expect("surface");
-                            mia_metrics::MetricValue::float(d.average_surface_distance(column == "ASD_PRED_TO_REF"))
+                            let d = mia_metrics::surface::SurfaceDistances::compute(
+                                p,
+                                r,
+                                ctx.spacing(),
+                                &SurfaceConfig::default(),
+                            )
+                            .expect("surface");
+                            mia_metrics::MetricValue::float(
+                                d.average_surface_distance(column == "ASD_PRED_TO_REF"),
+                            )
                         }
                         _ => metrics[column].compute(&ctx).expect("compute"),
                     };
@@ -191,7 +216,8 @@ fn run_cases(filter: impl Fn(&str) -> bool) -> Checker {
                 }
             }
             // The report helpers rely on evaluate() keeping the order.
-            let all: Vec<Box<dyn Metric>> = ["DICE", "TP"].iter().map(|s| metric_from_spec(s).expect("spec")).collect();
+            let all: Vec<Box<dyn Metric>> =
+                ["DICE", "TP"].iter().map(|s| metric_from_spec(s).expect("spec")).collect();
             if !label.starts_with("image") {
                 let out = evaluate(&ctx, &all).expect("evaluate");
                 assert_eq!(out[0].0, "DICE");
@@ -203,7 +229,8 @@ fn run_cases(filter: impl Fn(&str) -> bool) -> Checker {
 
 #[test]
 fn small_cases_match_pymia() {
-    run_cases(|c| !matches!(c, "brain_multilabel" | "large_256") && !c.starts_with("recon_")).finish("small cases");
+    run_cases(|c| !matches!(c, "brain_multilabel" | "large_256") && !c.starts_with("recon_"))
+        .finish("small cases");
 }
 
 #[test]

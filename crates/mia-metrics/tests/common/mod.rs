@@ -38,13 +38,10 @@ pub fn read_nifti(path: &Path) -> Volume {
     let header = obj.header().clone();
     let ndim = usize::from(header.dim[0]);
     let spacing_xyz: Vec<f64> = header.pixdim[1..=ndim].iter().map(|&s| f64::from(s)).collect();
-    let data_f32 = obj.into_volume().into_ndarray::<f32>().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let data_f32 =
+        obj.into_volume().into_ndarray::<f32>().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let data_f32 = data_f32.reversed_axes().as_standard_layout().into_owned();
-    Volume {
-        data: data_f32.mapv(f64::from),
-        data_f32,
-        spacing_zyx: spacing_xyz.into_iter().rev().collect(),
-    }
+    Volume { data: data_f32.mapv(f64::from), data_f32, spacing_zyx: spacing_xyz.into_iter().rev().collect() }
 }
 
 /// A reference value from the JSON files: a number or "inf"/"-inf"/"nan".
@@ -79,7 +76,8 @@ pub fn mismatch(got: &MetricValue, expected: f64, integer: Option<bool>, rtol: f
     } else if !expected.is_finite() || integer == Some(true) {
         got.value == expected
     } else {
-        (got.value - expected).abs() <= rtol * expected.abs().max(1e-300) || (got.value - expected).abs() <= 1e-15
+        (got.value - expected).abs() <= rtol * expected.abs().max(1e-300)
+            || (got.value - expected).abs() <= 1e-15
     };
     (!ok).then(|| format!("got {:?}, expected {expected:?} (rtol {rtol:e})", got.value))
 }
