@@ -3,15 +3,20 @@
 //!
 //! * Every image is 3-D: size `(columns, rows, frames)` in ITK order, array `(frames, rows, columns[, 3])`.
 //! * Spacing `x` is the column spacing (second value of Pixel Spacing), `y` the row spacing; `z` is the distance
-//!   between slices of a series, the frame spacing of a multi-frame file (Spacing Between Slices, the per-frame
-//!   functional groups, or RT Dose's Grid Frame Offset Vector) or `1` for a single frame.
+//!   between slices of a series; for one file it follows GDCM: the functional groups of enhanced objects (Spacing
+//!   Between Slices, else the distance of the first two frame positions), RT Dose's Grid Frame Offset Vector,
+//!   Spacing Between Slices for MR and NM (single frames too), and `1` otherwise.
+//! * Frames of a multi-frame file stay in stored order; rescale values of the shared or first frame's functional
+//!   group apply to every frame (as GDCM).
 //! * Origin is Image Position (Patient) of the first slice; the direction columns are the row cosine, the column
 //!   cosine and their cross product (the slice normal), orthonormalised as ITK does.
 //! * Rescale Slope/Intercept are applied; the pixel type follows GDCM's choice (the smallest integer type that
 //!   holds every rescaled value Bits Stored allows; `f64` for a non-integer slope or intercept).
-//! * Transfer syntaxes: whatever `dicom-pixeldata` decodes (implicit/explicit little endian, explicit big endian,
-//!   deflate, RLE, JPEG baseline/extended/lossless, JPEG 2000; JPEG-LS only with the `charls` codec built in).
-//!   Others give [`IoError::Unsupported`](crate::IoError::Unsupported).
+//! * Transfer syntaxes: whatever `dicom-pixeldata` 0.10 decodes: implicit/explicit little endian, explicit big
+//!   endian, deflate, RLE lossless, 8-bit JPEG baseline, JPEG 2000; JPEG-LS only when built with its `charls`
+//!   feature. The pure-Rust JPEG decoder has no 12-bit precision, so 12-bit JPEG extended files (and anything else
+//!   not decoded) give [`IoError::Unsupported`](crate::IoError::Unsupported) naming the transfer syntax.
+//! * 8-bit native YBR_FULL is converted to RGB as SimpleITK does; PALETTE COLOR is not supported.
 //!
 //! A series directory must hold exactly one series that forms a regular volume; gaps, non-parallel slices, mixed
 //! series, duplicated positions and differing image sizes are refused with [`IoError::Series`](crate::IoError::Series).

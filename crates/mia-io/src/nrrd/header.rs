@@ -355,4 +355,21 @@ mod tests {
             Err(IoError::Unsupported { .. })
         ));
     }
+
+    proptest::proptest! {
+        /// Any header text parses or fails with an error; never a panic.
+        #[test]
+        fn never_panics(lines in proptest::collection::vec(
+            proptest::prop_oneof![
+                "(type|dimension|sizes|encoding|endian|kinds|space|space dimension|space directions|space origin|\
+                 spacings|axis mins|centers|line skip|byte skip|data file): [ -~]{0,40}",
+                "[ -~]{0,40}",
+                "space directions: (\\(-?[0-9.e]{1,5}(,-?[0-9.e]{1,5}){0,3}\\) ?|none ){0,4}",
+            ],
+            0..12,
+        )) {
+            let text = format!("NRRD0004\n{}\n", lines.join("\n"));
+            let _ = parse(Path::new("fuzz.nrrd"), &text, Path::new("/"));
+        }
+    }
 }
