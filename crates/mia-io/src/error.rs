@@ -55,6 +55,27 @@ pub enum IoError {
         /// Why not.
         message: String,
     },
+    /// A file that belongs to the one named (the `.img` of a `.hdr`, the data file of a `.mhd`) cannot be read.
+    #[error("{path}: companion file {companion}: {source}")]
+    Companion {
+        /// The file named by the caller.
+        path: PathBuf,
+        /// The companion file that is missing or unreadable.
+        companion: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A record file (key/value text, CSV, JSON) is malformed.
+    #[error("{path}:{line}: {message}")]
+    Record {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (0 when not applicable).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// The decoded image has inconsistent properties.
     #[error("{path}: {source}")]
     Image {
@@ -80,6 +101,16 @@ impl IoError {
     /// A `Data` error for a path.
     pub fn data(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         IoError::Data { path: path.into(), message: message.into() }
+    }
+
+    /// An `Unwritable` error for a path.
+    pub fn unwritable(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        IoError::Unwritable { path: path.into(), message: message.into() }
+    }
+
+    /// An `Image` error for a path.
+    pub fn image(path: impl Into<PathBuf>, source: mia_core::CoreError) -> Self {
+        IoError::Image { path: path.into(), source }
     }
 
     /// An `Unsupported` error for a path.
