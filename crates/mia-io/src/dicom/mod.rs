@@ -13,8 +13,8 @@
 //! * Rescale Slope/Intercept are applied; the pixel type follows GDCM's choice (the smallest integer type that
 //!   holds every rescaled value Bits Stored allows; `f64` for a non-integer slope or intercept).
 //! * Transfer syntaxes: whatever `dicom-pixeldata` 0.10 decodes: implicit/explicit little endian, explicit big
-//!   endian, deflate, RLE lossless, 8-bit JPEG baseline, JPEG 2000; JPEG-LS only when built with its `charls`
-//!   feature. The pure-Rust JPEG decoder has no 12-bit precision, so 12-bit JPEG extended files (and anything else
+//!   endian, deflate, RLE lossless, 8-bit JPEG baseline, JPEG 2000; JPEG-LS with the `jpeg-ls` feature (default;
+//!   CharLS, built with cmake). The pure-Rust JPEG decoder has no 12-bit precision, so 12-bit JPEG extended files (and anything else
 //!   not decoded) give [`IoError::Unsupported`](crate::IoError::Unsupported) naming the transfer syntax.
 //! * 8-bit native YBR_FULL is converted to RGB as SimpleITK does; PALETTE COLOR is not supported.
 //!
