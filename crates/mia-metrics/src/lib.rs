@@ -42,6 +42,7 @@ mod continuous;
 mod distance;
 mod error;
 mod evaluate;
+pub mod lesion;
 mod macros;
 mod metric;
 mod spatial;

@@ -60,6 +60,8 @@ pub use average::{average_hausdorff_itk, VoxelDistances};
 pub use biou::boundary_iou;
 pub use stats::DirectedDistances;
 
+pub(crate) use surfels::neighbour_offsets as neighbour_offsets_3d;
+
 use kdtree::LatticeTree;
 use surfels::SurfacePoints;
 
