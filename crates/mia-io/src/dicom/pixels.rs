@@ -113,9 +113,26 @@ pub(crate) fn decode_into<T: Element>(
     out.try_reserve_exact(count)
         .map_err(|e| IoError::data(path, format!("cannot allocate {count} values: {e}")))?;
 
-    let stored = stored_values(header, &data[..needed]);
     let (slope, intercept) = (header.slope, header.intercept);
     let rescale = header.has_rescale();
+    if samples == 1 {
+        // One pass from bytes to the output type (the common case).
+        let convert = stored_converter(header);
+        let map = |raw: u64| {
+            let v = convert(raw);
+            T::from_f64(if rescale { v * slope + intercept } else { v })
+        };
+        let data = &data[..needed];
+        match header.bits_allocated {
+            8 => out.extend(data.iter().map(|&b| map(u64::from(b)))),
+            16 => out.extend(data.chunks_exact(2).map(|c| map(u64::from(u16::from_ne_bytes([c[0], c[1]]))))),
+            _ => out.extend(
+                data.chunks_exact(4).map(|c| map(u64::from(u32::from_ne_bytes([c[0], c[1], c[2], c[3]])))),
+            ),
+        }
+        return Ok(());
+    }
+    let stored = stored_values(header, &data[..needed]);
     let planar = samples == 3 && matches!(decoded.planar_configuration(), PlanarConfiguration::PixelFirst);
     let ybr = samples == 3
         && !rescale
@@ -125,11 +142,6 @@ pub(crate) fn decode_into<T: Element>(
     for frame in 0..header.frames {
         let base = frame * frame_pixels * samples;
         for p in 0..frame_pixels {
-            if samples == 1 {
-                let v = stored[base + p];
-                out.push(T::from_f64(if rescale { v * slope + intercept } else { v }));
-                continue;
-            }
             let at = |s: usize| {
                 if planar {
                     stored[base + s * frame_pixels + p]
@@ -149,18 +161,24 @@ pub(crate) fn decode_into<T: Element>(
     Ok(())
 }
 
-/// The stored sample values (native byte order, masked to Bits Stored, sign-extended when signed).
-fn stored_values(header: &DicomHeader, data: &[u8]) -> Vec<f64> {
+/// Maps a raw sample to its stored value: masked to Bits Stored, sign-extended when signed.
+fn stored_converter(header: &DicomHeader) -> impl Fn(u64) -> f64 {
     let bits = u32::from(header.bits_stored);
     let mask: u64 = if bits >= 64 { u64::MAX } else { (1u64 << bits) - 1 };
-    let convert = |raw: u64| -> f64 {
+    let signed = header.signed;
+    move |raw: u64| -> f64 {
         let v = raw & mask;
-        if header.signed && bits < 64 && v >> (bits - 1) & 1 == 1 {
+        if signed && bits < 64 && v >> (bits - 1) & 1 == 1 {
             (v as i64 - (1i64 << bits)) as f64
         } else {
             v as f64
         }
-    };
+    }
+}
+
+/// The stored sample values (native byte order, masked to Bits Stored, sign-extended when signed).
+fn stored_values(header: &DicomHeader, data: &[u8]) -> Vec<f64> {
+    let convert = stored_converter(header);
     match header.bits_allocated {
         8 => data.iter().map(|&b| convert(u64::from(b))).collect(),
         16 => data.chunks_exact(2).map(|c| convert(u64::from(u16::from_ne_bytes([c[0], c[1]])))).collect(),
