@@ -17,18 +17,30 @@
 //! ```
 #![warn(missing_docs)]
 
+mod cohort;
+mod evaluator;
+mod labels;
 mod numpy;
 mod pyfmt;
 mod results;
 mod statistics;
+mod tensorboard;
 mod writer;
 
+pub use cohort::{
+    evaluate_cohort, pairs_from_csv, pairs_from_dirs, subject_id, CohortError, CohortOptions, ImageReader,
+    Pair, Unmatched,
+};
+pub use evaluator::{EvaluationError, Evaluator, Target, IMAGE_LABEL};
+pub use labels::{label_masks, LabelError, LabelSpec};
 pub use pyfmt::{python_fixed, python_repr, python_value};
 pub use results::{EvaluationResult, Results, SubjectFailure};
 pub use statistics::{
     Direction, NonFinitePolicy, ParseStatisticError, Statistic, StatisticResult, StatisticsConfig,
     StatisticsError,
 };
+pub use tensorboard::TensorBoardWriter;
 pub use writer::{
-    ConsoleStatisticsWriter, ConsoleWriter, CsvStatisticsWriter, CsvWriter, JsonWriter, WriteError, Writer,
+    ConsoleStatisticsWriter, ConsoleWriter, CsvStatisticsWriter, CsvWriter, HtmlReport, JsonWriter,
+    WriteError, Writer,
 };

@@ -10,10 +10,13 @@ use crate::statistics::StatisticsError;
 
 mod console;
 mod csv;
+mod html;
 mod json;
+mod svg;
 
 pub use console::{ConsoleStatisticsWriter, ConsoleWriter};
 pub use csv::{CsvStatisticsWriter, CsvWriter};
+pub use html::HtmlReport;
 pub use json::JsonWriter;
 
 /// Errors of the writers.

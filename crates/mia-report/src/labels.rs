@@ -1,0 +1,208 @@
+//! Labels to evaluate: a name and one value or a group of values (the union: pymia's tuple labels), and the
+//! one-pass construction of every label's binary mask from a label image.
+
+use std::fmt;
+use std::str::FromStr;
+
+use mia_core::{dispatch_image_data, Element, ImageData};
+use ndarray::{ArrayD, IxDyn};
+
+/// One label: the name in the results and the label values whose union forms its mask.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelSpec {
+    /// Name in the results (pymia's label description, e.g. `WHITEMATTER`).
+    pub name: String,
+    /// Label values merged into the mask (one value for a plain label).
+    pub values: Vec<i64>,
+}
+
+impl LabelSpec {
+    /// A label of one value.
+    pub fn new(name: impl Into<String>, value: i64) -> Self {
+        LabelSpec { name: name.into(), values: vec![value] }
+    }
+
+    /// The union of several values (pymia's tuple label, e.g. hippocampus + amygdala).
+    pub fn union(name: impl Into<String>, values: Vec<i64>) -> Self {
+        LabelSpec { name: name.into(), values }
+    }
+
+    /// Parses a list `1=WHITEMATTER,2=GREYMATTER,3+4=HIPPO_AMYG`; an entry without `=NAME` is named after its
+    /// values (`2+3` → `2+3`).
+    ///
+    /// ```
+    /// use mia_report::LabelSpec;
+    /// let labels = LabelSpec::parse_list("1=WHITEMATTER,3+4=HIPPO_AMYG,5").unwrap();
+    /// assert_eq!(labels[1], LabelSpec::union("HIPPO_AMYG", vec![3, 4]));
+    /// assert_eq!(labels[2], LabelSpec::new("5", 5));
+    /// ```
+    pub fn parse_list(list: &str) -> Result<Vec<LabelSpec>, LabelError> {
+        let labels: Vec<LabelSpec> = list.split(',').map(str::parse).collect::<Result<_, _>>()?;
+        for (i, l) in labels.iter().enumerate() {
+            if labels[..i].iter().any(|o| o.name == l.name) {
+                return Err(LabelError::DuplicateName { name: l.name.clone() });
+            }
+        }
+        Ok(labels)
+    }
+}
+
+impl fmt::Display for LabelSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let values: Vec<String> = self.values.iter().map(i64::to_string).collect();
+        write!(f, "{}={}", values.join("+"), self.name)
+    }
+}
+
+impl FromStr for LabelSpec {
+    type Err = LabelError;
+
+    fn from_str(entry: &str) -> Result<Self, Self::Err> {
+        let entry = entry.trim();
+        let (values_text, name) = match entry.split_once('=') {
+            Some((v, n)) => (v.trim(), n.trim().to_owned()),
+            None => (entry, entry.to_owned()),
+        };
+        let bad = |reason: &str| LabelError::Syntax { entry: entry.to_owned(), reason: reason.to_owned() };
+        if name.is_empty() {
+            return Err(bad("the label name is empty"));
+        }
+        let values = values_text
+            .split('+')
+            .map(|v| {
+                v.trim().parse::<i64>().map_err(|_| bad(&format!("'{v}' is not an integer label value")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(LabelSpec { name, values })
+    }
+}
+
+/// A label list that cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LabelError {
+    /// An entry is not `VALUE[+VALUE...][=NAME]`.
+    #[error(
+        "label '{entry}': {reason} (expected VALUE[+VALUE...][=NAME], e.g. 1=WHITEMATTER or 3+4=HIPPO_AMYG)"
+    )]
+    Syntax {
+        /// The entry.
+        entry: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Two labels have the same name.
+    #[error("label name '{name}' is used twice")]
+    DuplicateName {
+        /// The name.
+        name: String,
+    },
+    /// The label image has a pixel type that cannot hold labels (floats with fractions, vector images).
+    #[error("a {which} label image must hold integer labels: {reason}")]
+    NotALabelImage {
+        /// `prediction` or `reference`.
+        which: &'static str,
+        /// Why not.
+        reason: String,
+    },
+}
+
+/// Builds the binary mask of every label from a label image in one pass over the voxels (in numpy order).
+///
+/// Float images are accepted when every voxel holds an integer value.
+pub fn label_masks(
+    image: &ImageData,
+    labels: &[LabelSpec],
+    which: &'static str,
+) -> Result<Vec<ArrayD<bool>>, LabelError> {
+    dispatch_image_data!(image, a => masks_of(a, labels, which))
+}
+
+fn masks_of<T: Element>(
+    image: &ArrayD<T>,
+    labels: &[LabelSpec],
+    which: &'static str,
+) -> Result<Vec<ArrayD<bool>>, LabelError> {
+    let n = image.len();
+    let shape = image.shape().to_vec();
+    // Membership lookup: a dense table over the range of label values (bit i set: voxel value belongs to label
+    // i), or a linear scan when the values are far apart or there are more than 64 labels.
+    let (lo, hi) = labels
+        .iter()
+        .flat_map(|l| l.values.iter().copied())
+        .fold((i64::MAX, i64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let dense = labels.len() <= 64 && lo <= hi && (hi - lo) < 65_536;
+    let mut table = Vec::new();
+    if dense {
+        table = vec![0u64; (hi - lo + 1) as usize];
+        for (i, l) in labels.iter().enumerate() {
+            for &v in &l.values {
+                table[(v - lo) as usize] |= 1 << i;
+            }
+        }
+    }
+    let mut masks: Vec<Vec<bool>> = labels.iter().map(|_| Vec::with_capacity(n)).collect();
+    for &voxel in image.iter() {
+        let f = voxel.to_f64();
+        if f.fract() != 0.0 || !f.is_finite() {
+            return Err(LabelError::NotALabelImage { which, reason: format!("it contains the value {f}") });
+        }
+        let v = f as i64;
+        if dense {
+            let bits = if v >= lo && v <= hi { table[(v - lo) as usize] } else { 0 };
+            for (i, m) in masks.iter_mut().enumerate() {
+                m.push(bits >> i & 1 == 1);
+            }
+        } else {
+            for (m, l) in masks.iter_mut().zip(labels) {
+                m.push(l.values.contains(&v));
+            }
+        }
+    }
+    Ok(masks
+        .into_iter()
+        .map(|m| ArrayD::from_shape_vec(IxDyn(&shape), m).expect("one value per voxel in logical order"))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_rejects() {
+        let l = LabelSpec::parse_list("1=WHITEMATTER, 2 = GREYMATTER,3+4=HIPPO_AMYG").unwrap();
+        assert_eq!(l.len(), 3);
+        assert_eq!(l[1], LabelSpec::new("GREYMATTER", 2));
+        assert_eq!(l[2].to_string(), "3+4=HIPPO_AMYG");
+        assert!(matches!(LabelSpec::parse_list("a=X"), Err(LabelError::Syntax { .. })));
+        assert!(matches!(LabelSpec::parse_list("1="), Err(LabelError::Syntax { .. })));
+        assert!(matches!(LabelSpec::parse_list("1=A,2=A"), Err(LabelError::DuplicateName { .. })));
+    }
+
+    #[test]
+    fn masks_in_one_pass() {
+        let img = ImageData::U8(ArrayD::from_shape_vec(IxDyn(&[2, 3]), vec![0, 1, 2, 3, 4, 200]).unwrap());
+        let labels = LabelSpec::parse_list("1=A,3+4=B,200=C,7=D").unwrap();
+        let m = label_masks(&img, &labels, "prediction").unwrap();
+        assert_eq!(m[0].iter().filter(|&&b| b).count(), 1);
+        assert_eq!(m[1].as_slice().unwrap(), &[false, false, false, true, true, false]);
+        assert!(m[2][[1, 2]]);
+        assert!(!m[3].iter().any(|&b| b));
+        // sparse values go through the linear scan
+        let far = LabelSpec::parse_list("1=A,1000000=B").unwrap();
+        let m = label_masks(&img, &far, "prediction").unwrap();
+        assert!(m[0][[0, 1]]);
+        // non-contiguous (transposed) input keeps logical order
+        let t = ImageData::U8(
+            ArrayD::from_shape_vec(IxDyn(&[3, 2]), vec![0, 3, 1, 4, 2, 200]).unwrap().reversed_axes(),
+        );
+        assert_eq!(label_masks(&t, &labels, "prediction").unwrap()[1].as_slice().unwrap(), m_b());
+        let f = ImageData::F32(ArrayD::from_shape_vec(IxDyn(&[2]), vec![1.0, 1.5]).unwrap());
+        assert!(matches!(label_masks(&f, &labels, "reference"), Err(LabelError::NotALabelImage { .. })));
+    }
+
+    fn m_b() -> &'static [bool] {
+        &[false, false, false, true, true, false]
+    }
+}
