@@ -32,6 +32,23 @@
 //! assert_eq!(values[2].1.reason, Some(NotComputable::EmptyReference));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # For pymia users
+//!
+//! | pymia 0.3.4 | mia |
+//! |---|---|
+//! | `metric.DiceCoefficient()`, `HausdorffDistance(percentile=95, metric='HDRFDST95')` | [`DiceCoefficient::new()`], [`HausdorffDistance::new(95.0).with_column("HDRFDST95")`](HausdorffDistance), or `metric_from_spec("HDRFDST95=HDRFDST(percentile=95)")` |
+//! | `metric.get_segmentation_metrics()` (also overlap/distance/classical/regression/reconstruction) | [`segmentation_metrics()`] (and [`overlap_metrics`], [`distance_metrics`], [`classical_metrics`], [`regression_metrics`], [`reconstruction_metrics`]) |
+//! | `SegmentationEvaluator(metrics, {1: 'WM', (3, 4): 'HIPPO_AMYG'}).evaluate(pred, ref, id)` | [`evaluate_labels`] with [`Label::new`] / [`Label::union`] (spacing given explicitly, numpy order) |
+//! | `metric.reference = ref; metric.prediction = pred; metric.calculate()` (continuous) | [`evaluate_images`] or [`EvaluationContext::from_images`] + [`Metric::compute`] |
+//! | value + `NotComputableMetricWarning` | [`MetricValue`] with `reason: Some(NotComputable::…)` |
+//! | Python `int` results (TP, `0`, `-1`) | [`MetricValue::integer`] |
+//!
+//! Differences (spec/DECISIONS.md): 2-D surface metrics use true contours unless
+//! [`surface::TwoDMode::PymiaSlab`] is chosen via [`EvaluationContext::with_surface_config`] /
+//! [`EvaluateOptions::with_surface_config`]; MAHLNBS on a singular covariance returns nan with
+//! [`NotComputable::SingularCovariance`] instead of raising; SSIM is computed for any dimension (pymia: −inf
+//! unless 2-D/3-D); shapes and spacing are checked.
 #![warn(missing_docs)]
 
 mod catalogue;
