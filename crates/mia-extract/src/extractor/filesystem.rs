@@ -13,8 +13,8 @@ use crate::{ExtractError, Result, Sample, Source};
 
 /// Loads one image file into an array in numpy order (pymia's `load_fn`).
 ///
-/// Implemented for closures `Fn(&Path, &str) -> Result<ImageData>` (path and category) and, with the `io`
-/// feature (on by default), by [`crate::MiaIoLoader`] which reads any format `mia-io` knows.
+/// Implemented for closures `Fn(&Path, &str) -> Result<ImageData>` (path and category) and by
+/// [`crate::MiaIoLoader`], which reads any format `mia-io` knows.
 pub trait FileLoader: Send + Sync {
     /// Loads the file `path` of category `category`.
     fn load(&self, path: &Path, category: &str) -> Result<ImageData>;
@@ -146,6 +146,11 @@ impl FilesystemDataExtractor {
             file_root: None,
             cache: VolumeCache::default(),
         }
+    }
+
+    /// Loads `categories` with `mia-io` ([`crate::MiaIoLoader`]): pymia's default `sitk.ReadImage`.
+    pub fn mia_io(categories: &[&str]) -> Self {
+        FilesystemDataExtractor::new(categories, crate::MiaIoLoader::new())
     }
 
     /// Returns whole volumes regardless of the index expression.
