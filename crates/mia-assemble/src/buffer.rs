@@ -141,6 +141,21 @@ pub(crate) fn write<T: AssembleElement>(
             w.fill(1.0);
         }
         (Combine::Average(_), None) => {
+            // Fast path: slices of C-ordered buffers and standard-layout samples are plain slices.
+            if let (Some(ms), Some(ws), Some(ds)) =
+                (m.as_slice_mut(), w.as_slice_mut(), data.as_slice().filter(|_| data.is_standard_layout()))
+            {
+                for ((m, w), &v) in ms.iter_mut().zip(ws.iter_mut()).zip(ds) {
+                    if *w == 0.0 {
+                        *m = v;
+                        *w = 1.0;
+                    } else {
+                        *w += 1.0;
+                        *m = T::running_mean(*m, v, 1.0 / *w);
+                    }
+                }
+                return;
+            }
             Zip::from(&mut m).and(&mut w).and(&data).for_each(|m, w, &v| {
                 if *w == 0.0 {
                     *m = v;
