@@ -43,6 +43,17 @@ fn slices(c: &mut Criterion) {
             })
         });
     }
+    // Reference for this machine: writing the 181 slices into a fresh zeroed f32 volume (pymia's assignment,
+    // without its float64 buffer), the floor for any assembler.
+    group.bench_function(BenchmarkId::from_parameter("reference_copy_into_zeros"), |b| {
+        b.iter(|| {
+            let mut out = ArrayD::<f32>::zeros(IxDyn(&SHAPE));
+            for (i, s) in samples.iter().enumerate() {
+                out.index_axis_mut(Axis(0), i).assign(s);
+            }
+            out
+        })
+    });
     // Extraction (a copy of each slice out of the volume) plus assembly, as pymia's ≈ 127 ms figure.
     group.bench_function(BenchmarkId::from_parameter("extract_and_assemble"), |b| {
         b.iter(|| {

@@ -3,7 +3,10 @@
 use std::ops::Range;
 
 use mia_core::{ImageData, PixelType};
-use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, Axis, IxDyn, Slice, Zip};
+use ndarray::{
+    ArrayD, ArrayView, ArrayViewD, ArrayViewMut, ArrayViewMutD, Axis, Dimension, Ix1, Ix2, Ix3, Ix4, Ix5,
+    IxDyn, Slice, Zip,
+};
 
 use crate::Combine;
 
@@ -133,8 +136,39 @@ pub(crate) fn write<T: AssembleElement>(
     data: ArrayViewD<'_, T>,
     window: Option<ArrayViewD<'_, f32>>,
 ) {
-    let mut m = region_mut(values, ranges);
-    let mut w = region_mut(weights, ranges);
+    let m = region_mut(values, ranges);
+    let w = region_mut(weights, ranges);
+    let window =
+        window.as_ref().map(|k| k.broadcast(data.raw_dim()).expect("window is shaped for broadcasting"));
+    // Zip over fixed dimensions is much faster than over IxDyn: dispatch on the rank.
+    macro_rules! fixed {
+        ($d:ty) => {
+            kernel::<T, $d>(
+                combine,
+                m.into_dimensionality().expect("rank checked"),
+                w.into_dimensionality().expect("rank checked"),
+                data.into_dimensionality().expect("rank checked"),
+                window.map(|k| k.into_dimensionality().expect("rank checked")),
+            )
+        };
+    }
+    match m.ndim() {
+        1 => fixed!(Ix1),
+        2 => fixed!(Ix2),
+        3 => fixed!(Ix3),
+        4 => fixed!(Ix4),
+        5 => fixed!(Ix5),
+        _ => kernel::<T, IxDyn>(combine, m, w, data, window),
+    }
+}
+
+fn kernel<T: AssembleElement, D: Dimension>(
+    combine: Combine,
+    mut m: ArrayViewMut<'_, T, D>,
+    mut w: ArrayViewMut<'_, f32, D>,
+    data: ArrayView<'_, T, D>,
+    window: Option<ArrayView<'_, f32, D>>,
+) {
     match (combine, window) {
         (Combine::LastWriteWins, _) => {
             m.assign(&data);
@@ -146,28 +180,13 @@ pub(crate) fn write<T: AssembleElement>(
                 (m.as_slice_mut(), w.as_slice_mut(), data.as_slice().filter(|_| data.is_standard_layout()))
             {
                 for ((m, w), &v) in ms.iter_mut().zip(ws.iter_mut()).zip(ds) {
-                    if *w == 0.0 {
-                        *m = v;
-                        *w = 1.0;
-                    } else {
-                        *w += 1.0;
-                        *m = T::running_mean(*m, v, 1.0 / *w);
-                    }
+                    uniform_step(m, w, v);
                 }
                 return;
             }
-            Zip::from(&mut m).and(&mut w).and(&data).for_each(|m, w, &v| {
-                if *w == 0.0 {
-                    *m = v;
-                    *w = 1.0;
-                } else {
-                    *w += 1.0;
-                    *m = T::running_mean(*m, v, 1.0 / *w);
-                }
-            });
+            Zip::from(&mut m).and(&mut w).and(&data).for_each(|m, w, &v| uniform_step(m, w, v));
         }
         (Combine::Average(_), Some(window)) => {
-            let window = window.broadcast(data.raw_dim()).expect("window is shaped for broadcasting");
             Zip::from(&mut m).and(&mut w).and(&data).and(&window).for_each(|m, w, &v, &k| {
                 if *w == 0.0 {
                     *m = v;
@@ -178,5 +197,16 @@ pub(crate) fn write<T: AssembleElement>(
                 }
             });
         }
+    }
+}
+
+#[inline(always)]
+fn uniform_step<T: AssembleElement>(m: &mut T, w: &mut f32, v: T) {
+    if *w == 0.0 {
+        *m = v;
+        *w = 1.0;
+    } else {
+        *w += 1.0;
+        *m = T::running_mean(*m, v, 1.0 / *w);
     }
 }

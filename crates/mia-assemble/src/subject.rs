@@ -410,9 +410,11 @@ impl SubjectAssembler {
         }
         let mut uncovered = BTreeMap::new();
         for (key, b) in &state.keys {
-            let count = b.weights.iter().filter(|&&w| w == 0.0).count();
+            // The buffers are allocated in standard layout: count over the flat slice, not an IxDyn iterator.
+            let flat_weights = b.weights.as_slice().unwrap_or(&[]);
+            let count = flat_weights.iter().filter(|&&w| w == 0.0).count();
             if count > 0 && self.config.uncovered == UncoveredPolicy::Error {
-                let flat = b.weights.iter().position(|&w| w == 0.0).unwrap_or(0);
+                let flat = flat_weights.iter().position(|&w| w == 0.0).unwrap_or(0);
                 return Err(AssembleError::Uncovered {
                     subject,
                     key: key.clone(),
