@@ -5,11 +5,18 @@
 //! `sqrt(((Δ0·s0)² + (Δ1·s1)²) + (Δ2·s2)²)`, the exact operation order of scipy's `distance_transform_edt` with
 //! `sampling=`, so the values equal the exact Euclidean distance transform that pymia and DeepMind read off.
 //!
+//! Most surface points lie within a voxel or two of the other surface. Before the tree, a query therefore probes a
+//! bitmap of the target lattice at the offsets of its 26-neighbourhood ball, in increasing distance order: the first
+//! hit is the exact nearest distance (every closer lattice offset was probed before it); only queries without a
+//! target that close go to the tree.
+//!
 //! kiddo's mutable `KdTree` panics when more than a bucket's worth of points share one coordinate (common on a
 //! lattice); the immutable tree, built once from a slice, does not. `SquaredEuclidean` yields squared distances.
 
 use kiddo::immutable::float::kdtree::ImmutableKdTree;
 use kiddo::SquaredEuclidean;
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 
 /// Queries per rayon task: large enough to amortise scheduling, small enough to balance two cores.
@@ -19,28 +26,104 @@ type Tree = ImmutableKdTree<f64, u32, 3, 32>;
 
 /// Nearest-point search over a fixed set of lattice points.
 pub(crate) struct LatticeTree<'a> {
-    tree: Option<Tree>,
+    /// Built on the first query that the local probe cannot answer.
+    tree: OnceLock<Tree>,
     points: &'a [[u32; 3]],
     spacing: [f64; 3],
+    local: Option<LocalGrid>,
+}
+
+/// Most lattice offsets probed before a query goes to the tree.
+const MAX_LOCAL_OFFSETS: usize = 160;
+
+/// A bitmap of the target points and the lattice offsets to probe, sorted by distance.
+struct LocalGrid {
+    dims: [usize; 3],
+    bits: Vec<u64>,
+    offsets: Vec<([i64; 3], f64)>,
+}
+
+impl LocalGrid {
+    fn new(points: &[[u32; 3]], spacing: [f64; 3]) -> LocalGrid {
+        let mut dims = [0usize; 3];
+        for p in points {
+            for a in 0..3 {
+                dims[a] = dims[a].max(p[a] as usize + 1);
+            }
+        }
+        let mut bits = vec![0u64; (dims[0] * dims[1] * dims[2]).div_ceil(64)];
+        for p in points {
+            let x = (p[0] as usize * dims[1] + p[1] as usize) * dims[2] + p[2] as usize;
+            bits[x / 64] |= 1 << (x % 64);
+        }
+        // Every lattice offset within the ball that holds the 26-neighbourhood, sorted by distance.
+        let radius = ((spacing[0] * spacing[0] + spacing[1] * spacing[1]) + spacing[2] * spacing[2]).sqrt();
+        let reach = spacing.map(|s| (radius / s).floor() as i64);
+        let mut offsets = Vec::new();
+        for a in -reach[0]..=reach[0] {
+            for b in -reach[1]..=reach[1] {
+                for c in -reach[2]..=reach[2] {
+                    let d = offset_distance([a, b, c], spacing);
+                    if d <= radius {
+                        offsets.push(([a, b, c], d));
+                    }
+                }
+            }
+        }
+        offsets.sort_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)));
+        if offsets.len() > MAX_LOCAL_OFFSETS {
+            // Keep a prefix that is complete up to its largest distance.
+            let cut = offsets[MAX_LOCAL_OFFSETS].1;
+            offsets.retain(|o| o.1 < cut);
+        }
+        LocalGrid { dims, bits, offsets }
+    }
+
+    /// The exact nearest distance if a target lies within the probed offsets.
+    fn nearest(&self, q: &[u32; 3]) -> Option<f64> {
+        let [d0, d1, d2] = self.dims;
+        for (o, d) in &self.offsets {
+            let a = i64::from(q[0]) + o[0];
+            let b = i64::from(q[1]) + o[1];
+            let c = i64::from(q[2]) + o[2];
+            if a < 0 || b < 0 || c < 0 || a as usize >= d0 || b as usize >= d1 || c as usize >= d2 {
+                continue;
+            }
+            let x = (a as usize * d1 + b as usize) * d2 + c as usize;
+            if self.bits[x / 64] >> (x % 64) & 1 == 1 {
+                return Some(*d);
+            }
+        }
+        None
+    }
+}
+
+/// Exact length of a lattice offset, in scipy's operation order.
+fn offset_distance(o: [i64; 3], spacing: [f64; 3]) -> f64 {
+    let d = |axis: usize| o[axis] as f64 * spacing[axis];
+    let (d0, d1, d2) = (d(0), d(1), d(2));
+    ((d0 * d0 + d1 * d1) + d2 * d2).sqrt()
 }
 
 impl<'a> LatticeTree<'a> {
     /// Builds the tree over `points` (lattice coordinates) for the given spacing.
     pub(crate) fn new(points: &'a [[u32; 3]], spacing: [f64; 3]) -> LatticeTree<'a> {
-        let tree = if points.is_empty() {
-            None
-        } else {
-            let physical: Vec<[f64; 3]> = points.iter().map(|p| physical(p, spacing)).collect();
-            Some(Tree::new_from_slice(&physical))
-        };
-        LatticeTree { tree, points, spacing }
+        let local = (!points.is_empty()).then(|| LocalGrid::new(points, spacing));
+        LatticeTree { tree: OnceLock::new(), points, spacing, local }
     }
 
     /// Exact distance from `query` to the nearest point of the tree (+inf if the tree is empty).
     pub(crate) fn nearest_distance(&self, query: &[u32; 3]) -> f64 {
-        let Some(tree) = &self.tree else {
+        let Some(local) = &self.local else {
             return f64::INFINITY;
         };
+        if let Some(d) = local.nearest(query) {
+            return d;
+        }
+        let tree = self.tree.get_or_init(|| {
+            let physical: Vec<[f64; 3]> = self.points.iter().map(|p| physical(p, self.spacing)).collect();
+            Tree::new_from_slice(&physical)
+        });
         let found = tree.nearest_one::<SquaredEuclidean>(&physical(query, self.spacing));
         let target = &self.points[found.item as usize];
         lattice_distance(query, target, self.spacing)
@@ -66,9 +149,7 @@ fn physical(p: &[u32; 3], spacing: [f64; 3]) -> [f64; 3] {
 
 /// Exact Euclidean distance between two lattice points, in scipy's operation order.
 pub(crate) fn lattice_distance(a: &[u32; 3], b: &[u32; 3], spacing: [f64; 3]) -> f64 {
-    let d = |axis: usize| (f64::from(a[axis]) - f64::from(b[axis])) * spacing[axis];
-    let (d0, d1, d2) = (d(0), d(1), d(2));
-    ((d0 * d0 + d1 * d1) + d2 * d2).sqrt()
+    offset_distance([0, 1, 2].map(|x| i64::from(a[x]) - i64::from(b[x])), spacing)
 }
 
 #[cfg(test)]
@@ -92,6 +173,32 @@ mod tests {
         let tree = LatticeTree::new(&plane, [2.0, 0.5, 1.5]);
         for q in [[0, 0, 0], [5, 20, 1], [9, 45, 7]] {
             assert_eq!(tree.nearest_distance(&q), brute_force(&q, &plane, [2.0, 0.5, 1.5]));
+        }
+    }
+
+    #[test]
+    fn local_probe_agrees_with_the_tree() {
+        let mut state = 99u64;
+        let mut next = move |m: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((state >> 33) % m) as u32
+        };
+        let points: Vec<[u32; 3]> = (0..400).map(|_| [next(12), next(12), next(12)]).collect();
+        for spacing in [[1.0, 1.0, 1.0], [2.5, 0.8, 0.5], [10.0, 0.1, 1.0]] {
+            let tree = LatticeTree::new(&points, spacing);
+            let grid = tree.local.as_ref().expect("grid");
+            assert!(grid.offsets.len() <= MAX_LOCAL_OFFSETS);
+            let mut local_hits = 0;
+            for _ in 0..300 {
+                let q = [next(14), next(14), next(14)];
+                let want = brute_force(&q, &points, spacing);
+                assert_eq!(tree.nearest_distance(&q), want);
+                if let Some(d) = grid.nearest(&q) {
+                    local_hits += 1;
+                    assert_eq!(d, want);
+                }
+            }
+            assert!(local_hits > 0);
         }
     }
 
