@@ -52,7 +52,7 @@
 //! # id = "case7"
 //! # files = { T1 = "scans/c7_t1.nii.gz", T2 = "scans/c7_t2.nii.gz", GT = "labels/c7.nii.gz" }
 //! ```
-//! In patterns, `{subject}` is the subject id; `*` and `?` match within one path component. With explicit
+//! In patterns, `{subject}` is the subject id; `*`, `?` and `[...]` match within one path component. With explicit
 //! subjects, `files` maps each entry id (as declared under `categories`) to a path, and the category entries
 //! need no paths (`entries = ["T1", "T2"]`).
 //!
@@ -90,10 +90,12 @@
 #![allow(clippy::result_large_err)]
 
 mod callbacks;
+mod config;
 mod create;
 mod error;
 mod h5;
 pub mod layout;
+mod loader;
 mod memory;
 mod raw;
 mod reader;
@@ -107,8 +109,10 @@ pub use callbacks::{
     sha256_file, Hdf5Writer, MiaRecordCallback, MonitoringCallback, WriteDataCallback,
     WriteEssentialCallback, WriteFilesCallback, WriteImageInformationCallback, WriteNamesCallback,
 };
+pub use config::{glob, wildcard_match, SubjectsConfig};
 pub use create::{create_dataset, default_callbacks, CreateOptions, CreateSummary, Progress};
 pub use error::{CreateError, ReadError, SubjectError};
+pub use loader::{read_record, FileLoader};
 pub use memory::MemoryLoader;
 pub use reader::{Dataset, StorageInfo};
 pub use storage::{auto_chunks, Chunking, StoragePolicy, MIN_CHUNKED_BYTES};

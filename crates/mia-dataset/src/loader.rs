@@ -95,7 +95,10 @@ impl Load for FileLoader {
             let fields = read_record(path)?;
             let key = normalize_key(entry);
             let (_, value) = fields.iter().find(|(k, _)| normalize_key(k) == key).ok_or_else(|| {
-                format!("no field {entry:?} (fields: {:?})", fields.iter().map(|(k, _)| k).collect::<Vec<_>>())
+                format!(
+                    "no field {entry:?} (fields: {:?})",
+                    fields.iter().map(|(k, _)| k).collect::<Vec<_>>()
+                )
             })?;
             let mut values = Values::from_record_field(value);
             if let (Some(&p), Values::Numeric(d)) = (self.casts.get(category), &values) {
