@@ -1,5 +1,6 @@
 """(a) pymia 0.3.4 reads a dataset written by `mia dataset create` and gets the arrays, subjects, names and image
 properties that loading the raw files with SimpleITK gives. Usage: check_mia_dataset.py DATASET DATA_DIR"""
+import os
 import sys
 
 import numpy as np
@@ -42,7 +43,8 @@ for i, sf in enumerate(subjects):
     assert p.size == props.size and p.spacing == props.spacing, (p.size, props.size, p.spacing, props.spacing)
     assert p.origin == props.origin and p.direction == props.direction, (p.origin, props.origin)
     files = sample[defs.KEY_PLACEHOLDER_FILES.format('images')]
-    assert [f.replace('\\', '/') for f in files] == [v.replace('\\', '/') for v in sf.categories['images'].entries.values()], files
+    root = sample[defs.KEY_FILE_ROOT]
+    assert [os.path.join(root, f) for f in files] == [os.path.realpath(v) for v in sf.categories['images'].entries.values()], files
 
 # slices and patches through pymia's indexing match the whole volume
 slices = extr.PymiaDatasource(path, extr.SliceIndexing(), extr.DataExtractor(categories=('images',)))
