@@ -16,9 +16,9 @@
 //! | `report` | `mia-report` | evaluators and writers (CSV, statistics, HTML) |
 #![warn(missing_docs)]
 
-pub use mia_core as core;
 #[cfg(feature = "assemble")]
 pub use mia_assemble as assemble;
+pub use mia_core as core;
 #[cfg(feature = "dataset")]
 pub use mia_dataset as dataset;
 #[cfg(feature = "extract")]

@@ -105,9 +105,7 @@ mod sealed {
 /// A voxel component type: one of the ten [`PixelType`]s.
 ///
 /// Sealed: the set of pixel types is closed, so code can `match` on [`crate::ImageData`] exhaustively.
-pub trait Element:
-    sealed::Sealed + Copy + Send + Sync + PartialOrd + Default + fmt::Debug + 'static
-{
+pub trait Element: sealed::Sealed + Copy + Send + Sync + PartialOrd + Default + fmt::Debug + 'static {
     /// The matching pixel type.
     const PIXEL_TYPE: PixelType;
     /// Lossless (for all but 64-bit integers beyond 2^53) conversion to `f64`.

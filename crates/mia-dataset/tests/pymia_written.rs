@@ -80,7 +80,7 @@ fn pymia_written_example_dataset() {
     let ds = Dataset::open(&path).unwrap();
     assert_eq!(ds.subjects(), &["Subject_1", "Subject_2", "Subject_3", "Subject_4"]);
     for (s, id) in ds.subjects().iter().enumerate() {
-        let gt = mia_io::read_image(&data.join(id).join(format!("{id}_GT.mha"))).unwrap();
+        let gt = mia_io::read_image(data.join(id).join(format!("{id}_GT.mha"))).unwrap();
         let images = ds.read("images", s, &IndexExpression::whole()).unwrap();
         let a = images.view::<f32>().unwrap();
         let g = gt.view::<u8>().unwrap();
@@ -88,7 +88,7 @@ fn pymia_written_example_dataset() {
         assert!(a.index_axis(ndarray::Axis(3), 0).iter().zip(g.iter()).all(|(&v, &l)| v == l as f32));
         let labels = ds.read("labels", s, &IndexExpression::whole()).unwrap();
         assert!(labels.view::<u8>().unwrap().iter().zip(g.iter()).all(|(a, b)| a == b));
-        let mask = mia_io::read_image(&data.join(id).join(format!("{id}_MASK.nii.gz"))).unwrap();
+        let mask = mia_io::read_image(data.join(id).join(format!("{id}_MASK.nii.gz"))).unwrap();
         let m = ds.read("mask", s, &IndexExpression::whole()).unwrap();
         assert!(m
             .view::<u8>()
