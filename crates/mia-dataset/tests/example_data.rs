@@ -47,8 +47,8 @@ fn example_data_round_trip() {
     assert_eq!(ds.shape("numerical", 0).unwrap(), vec![1, 2]);
     assert_eq!(ds.shape("gender", 0).unwrap(), vec![1]);
     for (s, id) in ["Subject_1", "Subject_2"].iter().enumerate() {
-        let gt = mia_io::read_image(&data.join(id).join(format!("{id}_GT.mha"))).unwrap();
-        let pred = mia_io::read_image(&data.join(id).join(format!("{id}_PRED_eroded.mha"))).unwrap();
+        let gt = mia_io::read_image(data.join(id).join(format!("{id}_GT.mha"))).unwrap();
+        let pred = mia_io::read_image(data.join(id).join(format!("{id}_PRED_eroded.mha"))).unwrap();
         let images = ds.read("images", s, &IndexExpression::whole()).unwrap();
         let a = images.view::<f32>().unwrap();
         let (g, p) = (gt.view::<u8>().unwrap(), pred.view::<u8>().unwrap());
