@@ -71,7 +71,7 @@ fn ci(args: &[String]) -> Result<(), String> {
     // `cargo xtask bench` (running them here in test mode would only add minutes); doc tests run separately.
     cargo(&["test", "--workspace", "--lib", "--bins", "--tests", "--examples"], &[])?;
     cargo(&["test", "--workspace", "--doc"], &[])?;
-    cargo(&["doc", "--workspace", "--no-deps"], &[("RUSTDOCFLAGS", "-D warnings")])?;
+    cargo(&["doc", "--workspace", "--no-deps", "--lib"], &[("RUSTDOCFLAGS", "-D warnings")])?;
     Ok(())
 }
 

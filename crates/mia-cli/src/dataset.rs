@@ -56,7 +56,7 @@ struct CreateArgs {
     /// Do not record the SHA-256 of the raw files.
     #[arg(long)]
     no_hashes: bool,
-    /// Store subject_<i> instead of the subject ids.
+    /// Store `subject_<i>` instead of the subject ids.
     #[arg(long)]
     anonymize: bool,
     /// Z-score normalise these categories per channel (pymia's IntensityNormalization), e.g. images.

@@ -49,7 +49,7 @@ struct Options {
     /// CSV file with the columns subject,reference,prediction (paths relative to the file).
     #[arg(long)]
     pairs: Option<PathBuf>,
-    /// Labels: VALUE[+VALUE...][=NAME], comma-separated, e.g. 1=WHITEMATTER,2=GREYMATTER,3+4=HIPPO_AMYG.
+    /// Labels: `VALUE[+VALUE...][=NAME]`, comma-separated, e.g. 1=WHITEMATTER,2=GREYMATTER,3+4=HIPPO_AMYG.
     /// Without labels, the metrics are continuous metrics on the whole images (label `image`).
     #[arg(long)]
     labels: Option<String>,

@@ -15,11 +15,11 @@
 //! * Transfer syntaxes: whatever `dicom-pixeldata` 0.10 decodes: implicit/explicit little endian, explicit big
 //!   endian, deflate, RLE lossless, 8-bit JPEG baseline, JPEG 2000; JPEG-LS with the `jpeg-ls` feature (default;
 //!   CharLS, built with cmake). The pure-Rust JPEG decoder has no 12-bit precision, so 12-bit JPEG extended files (and anything else
-//!   not decoded) give [`IoError::Unsupported`](crate::IoError::Unsupported) naming the transfer syntax.
+//!   not decoded) give [`IoError::Unsupported`] naming the transfer syntax.
 //! * 8-bit native YBR_FULL is converted to RGB as SimpleITK does; PALETTE COLOR is not supported.
 //!
 //! A series directory must hold exactly one series that forms a regular volume; gaps, non-parallel slices, mixed
-//! series, duplicated positions and differing image sizes are refused with [`IoError::Series`](crate::IoError::Series).
+//! series, duplicated positions and differing image sizes are refused with [`IoError::Series`].
 
 use std::path::Path;
 

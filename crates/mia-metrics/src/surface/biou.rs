@@ -14,7 +14,7 @@ use ndarray::{ArrayView3, ArrayViewD};
 use super::surfels::{bounding_box, neighbour_offsets};
 use super::{as_3d, validate, Connectivity, SurfaceError};
 
-/// Boundary IoU of two masks with a band of `width` voxels (see the [module documentation](self)).
+/// Boundary IoU of two masks with a band of `width` voxels (see the module documentation).
 ///
 /// 1.0 when both masks are empty (MetricsReloaded/MeshMetrics convention), 0.0 when exactly one is.
 ///
