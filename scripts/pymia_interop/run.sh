@@ -30,5 +30,5 @@ sed "s|^root = .*|root = \"$DATA\"|" "$HERE/example_subjects.toml" > "$WORK/subj
 "$PY" "$HERE/create_with_pymia.py" "$WORK/pymia.h5" "$DATA" "$WORK/expected.json"
 "$MIA" dataset info "$WORK/pymia.h5" --json > "$WORK/info.json"
 "$PY" "$HERE/compare_info.py" "$WORK/info.json" "$WORK/expected.json"
-MIA_PYMIA_DATASET="$WORK/pymia.h5" MIA_PYMIA_DATA="$DATA" cargo test -q -p mia-dataset --test pymia_written
+MIA_PYMIA_DATASET="$WORK/pymia.h5" MIA_PYMIA_DATA="$DATA" cargo test -q -p mia-dataset --test pymia_written -- --ignored
 echo "pymia interop: OK"
