@@ -56,7 +56,7 @@ impl PhantomSubject {
 impl Default for BrainPhantom {
     fn default() -> Self {
         // Half the resolution of pymia's example (181 x 217 x 181 at 1 mm): fast, still brain-like.
-        BrainPhantom { shape: [90, 108, 90], spacing: [2.0, 2.0, 2.0], noise: 0.12 }
+        BrainPhantom { shape: [90, 108, 90], spacing: [2.0, 2.0, 2.0], noise: 0.06 }
     }
 }
 
