@@ -76,6 +76,8 @@ macro_rules! with_pixel_type {
     };
 }
 
+pub(crate) use with_pixel_type;
+
 /// Number of bytes of `count` elements of `pixel_type`, or an error naming the file if it overflows.
 pub(crate) fn byte_len(path: &Path, count: u64, pixel_type: PixelType) -> Result<u64> {
     count.checked_mul(pixel_type.size_bytes() as u64).ok_or_else(|| {

@@ -44,54 +44,7 @@ pub fn read_dicom(path: &Path) -> Result<Image> {
     }
 }
 
-/// Builds a typed buffer for `$pt` with `$t` as the element type and evaluates `$body`.
-macro_rules! with_pixel_type {
-    ($pt:expr, $t:ident => $body:expr) => {
-        match $pt {
-            mia_core::PixelType::U8 => {
-                type $t = u8;
-                $body
-            }
-            mia_core::PixelType::I8 => {
-                type $t = i8;
-                $body
-            }
-            mia_core::PixelType::U16 => {
-                type $t = u16;
-                $body
-            }
-            mia_core::PixelType::I16 => {
-                type $t = i16;
-                $body
-            }
-            mia_core::PixelType::U32 => {
-                type $t = u32;
-                $body
-            }
-            mia_core::PixelType::I32 => {
-                type $t = i32;
-                $body
-            }
-            mia_core::PixelType::U64 => {
-                type $t = u64;
-                $body
-            }
-            mia_core::PixelType::I64 => {
-                type $t = i64;
-                $body
-            }
-            mia_core::PixelType::F32 => {
-                type $t = f32;
-                $body
-            }
-            mia_core::PixelType::F64 => {
-                type $t = f64;
-                $body
-            }
-        }
-    };
-}
-pub(crate) use with_pixel_type;
+pub(crate) use crate::raw::with_pixel_type;
 
 /// Geometry of the volume to build (ITK order).
 pub(crate) struct Volume {
