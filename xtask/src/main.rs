@@ -3,11 +3,12 @@
 //! * `ci [--no-clippy]`: the checks CI runs, cheapest first: `cargo fmt --check`, `cargo clippy -D warnings`,
 //!   the tests of the whole workspace (unit, integration, examples, doc tests), and the docs (`-D warnings`).
 //! * `bench [--quick] [criterion args]`: mia's criterion benchmarks (`cargo bench --workspace`).
-//! * `bench --vs-pymia [--quick] [--steps io,eval,mikan,data]`: sets up (once) the Python environment of
+//! * `bench --vs-pymia [--quick] [--steps io,eval,mikan,data,cohort]`: sets up (once) the Python environment of
 //!   `../shared/bench` (pymia 0.3.4, SimpleITK, mikan-rs; kept in `~/.cache/mia-bench`, outside the repository),
 //!   runs the peers' timings and mia's timings of the same work on the same files in the same run, and prints
 //!   one table of ratios (mia time / peer time, medians), also written as JSON to
-//!   `target/mia-bench/ratios.json`.
+//!   `target/mia-bench/ratios.json`. `--mia-only` skips the peers and divides by their JSON from an earlier run
+//!   on the same machine (for iterating; `ratios.json` records which).
 
 mod vs_pymia;
 
@@ -24,7 +25,7 @@ fn main() -> ExitCode {
         _ => {
             eprintln!(
                 "usage: cargo xtask ci [--no-clippy]\n       cargo xtask bench [--quick] [criterion args]\n       \
-                 cargo xtask bench --vs-pymia [--quick] [--steps io,eval,mikan,data]"
+                 cargo xtask bench --vs-pymia [--quick] [--mia-only] [--steps io,eval,mikan,data,cohort]"
             );
             return ExitCode::from(2);
         }

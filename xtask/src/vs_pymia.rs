@@ -17,10 +17,14 @@ use serde_json::{json, Value};
 
 use crate::{cargo, root};
 
-const STEPS: [&str; 4] = ["io", "eval", "mikan", "data"];
+/// `cohort` is timed by `scripts/bench/pymia_cohort.py` (this repository) in the same virtualenv; the others by
+/// `../shared/bench/run.sh <step>`.
+const STEPS: [&str; 5] = ["io", "eval", "mikan", "data", "cohort"];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let quick = args.iter().any(|a| a == "--quick");
+    // --mia-only: reuse the peers' JSON of an earlier run (same machine) instead of timing them again.
+    let mia_only = args.iter().any(|a| a == "--mia-only");
     let steps: Vec<String> = match args.iter().position(|a| a == "--steps") {
         Some(i) => args
             .get(i + 1)
@@ -44,20 +48,36 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let ref_dir = if quick { bench_out.join("quick") } else { bench_out.clone() };
 
     // 1. The peers.
-    for step in &steps {
-        let mut cmd = Command::new("bash");
-        cmd.arg(shared.join("bench/run.sh")).arg(step);
+    for step in steps.iter().filter(|_| !mia_only) {
+        let mut cmd = if step == "cohort" {
+            // The venv is the harness's: make sure it exists (cheap when it does), then run our script in it.
+            let setup = Command::new("bash")
+                .arg(shared.join("bench/run.sh"))
+                .arg("setup")
+                .status()
+                .map_err(|e| format!("could not run bash: {e}"))?;
+            if !setup.success() {
+                eprintln!("warning: the benchmark virtualenv could not be set up ({setup})");
+            }
+            let venv = env::var_os("BENCH_VENV").map(PathBuf::from).unwrap_or_else(|| cache.join("venv"));
+            let mut c = Command::new(venv.join("bin/python"));
+            c.arg(root().join("scripts/bench/pymia_cohort.py"))
+                .env("MIA_SHARED", &shared)
+                .env("BENCH_OUT", &bench_out)
+                .env("PYTHONDONTWRITEBYTECODE", "1");
+            c
+        } else {
+            let mut c = Command::new("bash");
+            c.arg(shared.join("bench/run.sh")).arg(step);
+            if step == "data" {
+                c.arg("--keep");
+            }
+            c
+        };
         if quick {
             cmd.arg("--quick");
         }
-        if step == "data" {
-            cmd.arg("--keep");
-        }
-        eprintln!(
-            "$ bash {} {step}{}",
-            shared.join("bench/run.sh").display(),
-            if quick { " --quick" } else { "" }
-        );
+        eprintln!("$ {cmd:?}");
         let status = cmd.status().map_err(|e| format!("could not run bash: {e}"))?;
         if !status.success() {
             eprintln!("warning: peer step '{step}' failed ({status}); its rows will show no ratio");
@@ -94,6 +114,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let mia: Value = read_json(&mia_json)?;
     let rows = mia["rows"].as_array().ok_or("mia.json has no rows")?;
     let mut table = Vec::new();
+    let mut peers = serde_json::Map::new();
     for row in rows {
         let name = row["name"].as_str().unwrap_or("?");
         let mia_s = row["mia_s"].as_f64();
@@ -102,7 +123,13 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             .as_array()
             .map(|p| p.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        let peer_s = read_json(&ref_dir.join(file)).ok().and_then(|v| lookup(&v, &path));
+        let reference = read_json(&ref_dir.join(file)).ok();
+        if let Some(r) = &reference {
+            peers.entry(file.to_string()).or_insert_with(
+                || json!({"machine": r["machine"], "versions": r["versions"], "mode": r["mode"]}),
+            );
+        }
+        let peer_s = reference.as_ref().and_then(|v| lookup(v, &path));
         let ratio = match (mia_s, peer_s) {
             (Some(m), Some(p)) if p > 0.0 => Some(m / p),
             _ => None,
@@ -119,7 +146,14 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }));
     }
     print_table(&table);
-    let out = json!({"mode": if quick { "quick" } else { "full" }, "reference_dir": ref_dir, "rows": table});
+    let out = json!({
+        "mode": if quick { "quick" } else { "full" },
+        "peers_timed_in_this_run": !mia_only,
+        "reference_dir": ref_dir,
+        "peer_runs": peers,
+        "mia": {"machine": mia["machine"], "total_seconds": mia["total_seconds"], "failed": mia["failed"]},
+        "rows": table,
+    });
     let path = out_dir.join("ratios.json");
     fs::write(&path, serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?)
         .map_err(|e| format!("{}: {e}", path.display()))?;

@@ -3,6 +3,9 @@
 //!
 //! Output: a JSON file with `rows`, each naming the reference field (file + JSON path) it compares with.
 
+mod data;
+mod eval;
+mod io;
 mod timing;
 
 use std::path::PathBuf;
@@ -10,7 +13,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use serde_json::json;
 
-struct Options {
+pub(crate) struct Options {
     bench_work: PathBuf,
     cases: PathBuf,
     out: PathBuf,
@@ -24,7 +27,7 @@ fn parse() -> anyhow::Result<Options> {
         bench_work: PathBuf::new(),
         cases: PathBuf::new(),
         out: PathBuf::from("mia-bench.json"),
-        steps: vec!["io".into(), "eval".into(), "mikan".into(), "data".into()],
+        steps: ["io", "eval", "mikan", "data", "cohort"].map(String::from).to_vec(),
         quick: false,
     };
     while let Some(a) = args.next() {
@@ -43,16 +46,56 @@ fn parse() -> anyhow::Result<Options> {
 
 fn main() -> anyhow::Result<()> {
     let o = parse()?;
-    let rows: Vec<serde_json::Value> = Vec::new();
-    let _ = (
-        &o.bench_work,
-        &o.cases,
-        &o.steps,
-        o.quick,
-        timing::row,
-        timing::time_runs::<fn() -> anyhow::Result<()>>,
-    );
-    let text = serde_json::to_string_pretty(&json!({ "rows": rows }))?;
+    let mut rows = timing::Rows::default();
+    let started = std::time::Instant::now();
+    let load_start = load_average();
+    let mut failed = Vec::new();
+    let mut cases = None;
+    for step in &o.steps {
+        eprintln!("mia-bench: {step}{}", if o.quick { " (quick)" } else { "" });
+        let result = match step.as_str() {
+            "io" => io::run(&o, &mut rows),
+            "eval" | "mikan" => {
+                if cases.is_none() {
+                    cases = Some(eval::load_cases(&o)?);
+                }
+                let cases = cases.as_deref().unwrap_or_default();
+                if step == "eval" {
+                    eval::run_pymia(&o, cases, &mut rows)
+                } else {
+                    eval::run_mikan(&o, cases, &mut rows)
+                }
+            }
+            "data" => data::run(&o, &mut rows),
+            "cohort" => eval::run_cohort(&o, &mut rows),
+            other => Err(anyhow::anyhow!("unknown step {other}")),
+        };
+        if let Err(e) = result {
+            eprintln!("mia-bench: step {step} failed: {e:#}");
+            failed.push(json!({"step": step, "error": format!("{e:#}")}));
+        }
+    }
+    let text = serde_json::to_string_pretty(&json!({
+        "mode": if o.quick { "quick" } else { "full" },
+        "steps": o.steps,
+        "failed": failed,
+        "machine": {
+            "available_parallelism": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            "loadavg_at_start": load_start,
+            "loadavg_at_end": load_average(),
+        },
+        "total_seconds": started.elapsed().as_secs_f64(),
+        "rows": rows.rows,
+    }))?;
     std::fs::write(&o.out, text).with_context(|| format!("writing {}", o.out.display()))?;
+    if !failed.is_empty() {
+        anyhow::bail!("{} step(s) failed (see above)", failed.len());
+    }
     Ok(())
+}
+
+/// The 1-, 5- and 15-minute load averages (Linux), to judge how noisy a run was.
+fn load_average() -> Option<Vec<f64>> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    Some(text.split_whitespace().take(3).filter_map(|v| v.parse().ok()).collect())
 }

@@ -257,3 +257,45 @@ mod tests {
         assert_eq!(c.properties().pixel_type(), PixelType::U8);
     }
 }
+
+/// Stacks same-shaped arrays along a new last axis (numpy's `stack(parts, axis=-1)`: channels last), or `None`
+/// when there are no parts or their shapes differ.
+///
+/// Contiguous inputs are interleaved directly (about two passes over the output); `ndarray::stack` walks the
+/// strided output element by element and is several times slower for whole volumes.
+///
+/// ```
+/// use ndarray::{arr2, ArrayD};
+/// let a = arr2(&[[1, 2], [3, 4]]).into_dyn();
+/// let b = arr2(&[[5, 6], [7, 8]]).into_dyn();
+/// let s: ArrayD<i32> = mia_core::stack_last(&[a.view(), b.view()]).unwrap();
+/// assert_eq!(s.shape(), &[2, 2, 2]);
+/// assert_eq!(s.as_slice().unwrap(), &[1, 5, 2, 6, 3, 7, 4, 8]);
+/// ```
+pub fn stack_last<T: Copy>(parts: &[ArrayViewD<'_, T>]) -> Option<ArrayD<T>> {
+    let first = parts.first()?;
+    if parts.iter().any(|p| p.shape() != first.shape()) {
+        return None;
+    }
+    let mut shape = first.shape().to_vec();
+    shape.push(parts.len());
+    let slices: Option<Vec<&[T]>> = parts.iter().map(|p| p.as_slice()).collect();
+    let Some(slices) = slices else {
+        return ndarray::stack(ndarray::Axis(first.ndim()), parts).ok();
+    };
+    let n = parts.len();
+    let out = match (slices[0].first(), slices.as_slice()) {
+        (None, _) => Vec::new(),
+        (Some(_), [only]) => only.to_vec(),
+        (Some(&fill), _) => {
+            let mut out = vec![fill; first.len() * n];
+            for (k, s) in slices.iter().enumerate() {
+                for (o, &v) in out[k..].iter_mut().step_by(n).zip(s.iter()) {
+                    *o = v;
+                }
+            }
+            out
+        }
+    };
+    ArrayD::from_shape_vec(IxDyn(&shape), out).ok()
+}

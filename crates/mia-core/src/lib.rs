@@ -32,7 +32,7 @@ mod error;
 mod pixel;
 mod properties;
 
-pub use data::{Image, ImageData, IntoImageData};
+pub use data::{stack_last, Image, ImageData, IntoImageData};
 pub use error::{CoreError, GeometryMismatch};
 pub use pixel::{Element, PixelType};
 pub use properties::{GeometryTolerance, ImageProperties};

@@ -69,12 +69,14 @@ fn write_typed<T: H5Type + Clone>(
     let shape = data.shape().to_vec();
     let use_storage = storage.chunks.is_some() && shape.iter().all(|&n| n > 0) && !shape.is_empty();
     let b = if use_storage { builder_for(group, &shape, storage) } else { group.new_dataset_builder() };
-    if data.is_standard_layout() {
-        b.with_data(data).create(name)
-    } else {
-        let owned = data.as_standard_layout().into_owned();
-        b.with_data(owned.view()).create(name)
+    // Create the dataset empty and hand HDF5 the contiguous buffer: the builder's `with_data` copies the array
+    // element by element first (a third of a creation's time for 28 MB volumes).
+    let ds = b.empty::<T>().shape(shape).create(name)?;
+    match data.as_slice() {
+        Some(slice) => ds.write_raw(slice)?,
+        None => ds.write_raw(data.as_standard_layout().as_slice().expect("standard layout"))?,
     }
+    Ok(ds)
 }
 
 /// Writes a numeric array (any of the ten pixel types) as a new dataset.

@@ -159,7 +159,9 @@ pub fn stack(entries: Vec<(Loaded, &Path)>) -> Result<Values, String> {
                     _ => unreachable!("cast above"),
                 })
                 .collect();
-            ndarray::stack(axis, &views).map(ImageData::$v).map_err(|e| e.to_string())?
+            mia_core::stack_last(&views)
+                .map(ImageData::$v)
+                .ok_or_else(|| format!("cannot stack along {axis:?}"))?
         }};
     }
     let out = match target {

@@ -83,8 +83,12 @@ fn stack_elem(first: &ImageData, parts: &[ImageData], last: bool) -> ImageData {
     macro_rules! go {
         ($t:ty) => {{
             let views: Vec<_> = parts.iter().map(|p| p.view::<$t>().expect("types checked")).collect();
-            let axis = if last { views[0].ndim() } else { 0 };
-            <$t as IntoImageData>::wrap(ndarray::stack(Axis(axis), &views).expect("shapes checked"))
+            let stacked = if last {
+                mia_core::stack_last(&views).expect("shapes checked")
+            } else {
+                ndarray::stack(Axis(0), &views).expect("shapes checked")
+            };
+            <$t as IntoImageData>::wrap(stacked)
         }};
     }
     match first {

@@ -4,8 +4,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use mia_core::{dispatch_image_data, Element, ImageData};
+use mia_core::{dispatch_image_data, Element, ImageData, PixelType};
 use ndarray::{ArrayD, IxDyn};
+use rayon::prelude::*;
 
 /// One label: the name in the results and the label values whose union forms its mask.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,9 +108,10 @@ pub enum LabelError {
     },
 }
 
-/// Builds the binary mask of every label from a label image in one pass over the voxels (in numpy order).
+/// Builds the binary mask of every label from a label image (in numpy order).
 ///
-/// Float images are accepted when every voxel holds an integer value.
+/// Float images are accepted when every voxel holds an integer value. One validating pass over the voxels, then
+/// one table lookup pass per label (labels in parallel on the current rayon pool).
 pub fn label_masks(
     image: &ImageData,
     labels: &[LabelSpec],
@@ -123,42 +125,46 @@ fn masks_of<T: Element>(
     labels: &[LabelSpec],
     which: &'static str,
 ) -> Result<Vec<ArrayD<bool>>, LabelError> {
-    let n = image.len();
     let shape = image.shape().to_vec();
-    // Membership lookup: a dense table over the range of label values (bit i set: voxel value belongs to label
-    // i), or a linear scan when the values are far apart or there are more than 64 labels.
-    let (lo, hi) = labels
-        .iter()
-        .flat_map(|l| l.values.iter().copied())
-        .fold((i64::MAX, i64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    let dense = labels.len() <= 64 && lo <= hi && (hi - lo) < 65_536;
-    let mut table = Vec::new();
-    if dense {
-        table = vec![0u64; (hi - lo + 1) as usize];
-        for (i, l) in labels.iter().enumerate() {
-            for &v in &l.values {
-                table[(v - lo) as usize] |= 1 << i;
-            }
+    let owned;
+    let values: &[T] = match image.as_slice() {
+        Some(s) => s,
+        None => {
+            owned = image.iter().copied().collect::<Vec<T>>();
+            &owned
+        }
+    };
+    // Validation: every voxel an integer (only floats can fail).
+    if matches!(T::PIXEL_TYPE, PixelType::F32 | PixelType::F64) {
+        if let Some(bad) = values.iter().map(|v| v.to_f64()).find(|f| f.fract() != 0.0 || !f.is_finite()) {
+            return Err(LabelError::NotALabelImage { which, reason: format!("it contains the value {bad}") });
         }
     }
-    let mut masks: Vec<Vec<bool>> = labels.iter().map(|_| Vec::with_capacity(n)).collect();
-    for &voxel in image.iter() {
-        let f = voxel.to_f64();
-        if f.fract() != 0.0 || !f.is_finite() {
-            return Err(LabelError::NotALabelImage { which, reason: format!("it contains the value {f}") });
-        }
-        let v = f as i64;
-        if dense {
-            let bits = if v >= lo && v <= hi { table[(v - lo) as usize] } else { 0 };
-            for (i, m) in masks.iter_mut().enumerate() {
-                m.push(bits >> i & 1 == 1);
+    // Membership per label: a dense table over the range of the label's values, or a scan of its values when
+    // they are far apart.
+    let masks: Vec<Vec<bool>> = labels
+        .par_iter()
+        .map(|l| {
+            let lo = l.values.iter().copied().min().unwrap_or(0);
+            let hi = l.values.iter().copied().max().unwrap_or(-1);
+            if lo <= hi && hi - lo < 65_536 {
+                let mut table = vec![false; (hi - lo + 1) as usize];
+                for &v in &l.values {
+                    table[(v - lo) as usize] = true;
+                }
+                let (lo_f, hi_f) = (lo as f64, hi as f64);
+                values
+                    .iter()
+                    .map(|&v| {
+                        let f = v.to_f64();
+                        f >= lo_f && f <= hi_f && table[(f - lo_f) as usize]
+                    })
+                    .collect()
+            } else {
+                values.iter().map(|&v| l.values.contains(&(v.to_f64() as i64))).collect()
             }
-        } else {
-            for (m, l) in masks.iter_mut().zip(labels) {
-                m.push(l.values.contains(&v));
-            }
-        }
-    }
+        })
+        .collect();
     Ok(masks
         .into_iter()
         .map(|m| ArrayD::from_shape_vec(IxDyn(&shape), m).expect("one value per voxel in logical order"))

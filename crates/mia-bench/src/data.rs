@@ -1,0 +1,280 @@
+//! Step `data`: pymia's data-loading benchmark (paper Fig. 5) on the very files `pymia_data_bench.py --keep`
+//! left in `$BENCH_WORK/data_bench`: the HDF5 dataset pymia's `Traverser` wrote, pymia's metadata datasets
+//! pointing at compressed and uncompressed `.mha` files, and the raw files. Compared with
+//! `pymia_data_speed.json`.
+//!
+//! * loading: one sample = `DataSource::get(i)`, timed per call; headline = median over passes of the per-pass
+//!   mean, over the same samples pymia times (all for HDF5 and `full`; 64 evenly spaced (quick 4) for the
+//!   metadata storages' patch and slice samples). The metadata storages run twice: with mia's default volume
+//!   cache (a subject's files decoded once for all its samples) and without a cache (every sample re-reads
+//!   both files, as pymia's `FilesystemDataExtractor` does).
+//! * creation: `create_dataset` from the same `.mha` files (pymia: `Traverser` + default callbacks).
+//! * assembly: slices in batches of 16 → channel 0 as the "prediction" → `SubjectAssembler` → volume, per
+//!   subject; with extraction and with the batches preloaded.
+//!
+//! `.npy` storage is not timed: mia does not read `.npy` files.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use mia_assemble::{AssemblerConfig, SubjectAssembler, SubjectSpec, PREDICTION};
+use mia_dataset::{create_dataset, CreateOptions, Dataset, FileLoader, Progress, SubjectFiles};
+use mia_extract::{DataExtractor, DataSource, FilesystemDataExtractor, VolumeCache};
+use mia_index::{EmptyIndexing, IndexExpression, IndexingStrategy, PatchWiseIndexing, SliceIndexing};
+use ndarray::{s, Array4, Axis};
+
+use crate::timing::{mean, median, row, time_runs, with_threads, Rows};
+use crate::Options;
+
+const FILE: &str = "pymia_data_speed.json";
+/// A batch of slices (B, y, x, 1) and the (subject, expression) of each.
+type Batch = (Array4<f32>, Vec<(usize, IndexExpression)>);
+
+const STRATEGIES: [&str; 3] = ["full", "patch", "slice"];
+
+fn strategy(name: &str) -> Box<dyn IndexingStrategy> {
+    match name {
+        "full" => Box::new(EmptyIndexing),
+        "patch" => Box::new(PatchWiseIndexing::new(&[84, 84, 84])),
+        _ => Box::new(SliceIndexing::new(0)),
+    }
+}
+
+/// `pymia_data_bench.choose_samples`: every sample, or `cap` evenly spaced ones.
+fn choose_samples(n: usize, cap: usize) -> Vec<usize> {
+    if cap == 0 || n <= cap {
+        return (0..n).collect();
+    }
+    let mut v: Vec<usize> =
+        (0..cap).map(|k| (k as f64 * (n - 1) as f64 / (cap - 1) as f64).round() as usize).collect();
+    v.dedup();
+    v
+}
+
+/// Per-sample seconds: median over passes of the pass mean (after one untimed warm-up sample).
+fn per_sample(ds: &DataSource, samples: &[usize], passes: usize) -> anyhow::Result<Vec<f64>> {
+    std::hint::black_box(ds.get(samples[0])?);
+    let mut pass_means = Vec::with_capacity(passes);
+    for _ in 0..passes {
+        let mut times = Vec::with_capacity(samples.len());
+        for &i in samples {
+            let t = Instant::now();
+            std::hint::black_box(ds.get(i)?);
+            times.push(t.elapsed().as_secs_f64());
+        }
+        pass_means.push(mean(&times));
+    }
+    Ok(pass_means)
+}
+
+pub(crate) fn run(o: &Options, rows: &mut Rows) -> anyhow::Result<()> {
+    let dir = o.bench_work.join("data_bench");
+    let h5 = dir.join("dataset.h5");
+    if !h5.is_file() {
+        bail!("{} is missing: run `../shared/bench/run.sh data --keep` first", h5.display());
+    }
+    // pymia's defaults: 5 passes over HDF5 samples, 3 over metadata samples, 64 metadata samples per pass.
+    let (passes_h5, passes_meta, cap) = if o.quick { (1, 1, 4) } else { (5, 3, 64) };
+    with_threads(1, || {
+        for st in STRATEGIES {
+            let ds = DataSource::from_parts(std::sync::Arc::new(Dataset::open(&h5)?), strategy(st))?
+                .with_extractor(DataExtractor::new(&["images"]));
+            let samples: Vec<usize> = (0..ds.len()).collect();
+            let t = per_sample(&ds, &samples, passes_h5)?;
+            rows.push(row(
+                &format!("data sample hdf5 {st}"),
+                "pymia",
+                1,
+                &t,
+                FILE,
+                &["loading", "hdf5", st, "per_sample_s"],
+            ));
+        }
+        for sto in ["mha_gz", "mha"] {
+            let meta = dir.join(format!("meta_{sto}.h5"));
+            for st in STRATEGIES {
+                for cached in [true, false] {
+                    let mut extractor = FilesystemDataExtractor::mia_io(&["images"]);
+                    if !cached {
+                        extractor = extractor.cache(VolumeCache::new(0));
+                    }
+                    let ds =
+                        DataSource::from_parts(std::sync::Arc::new(Dataset::open(&meta)?), strategy(st))?
+                            .with_extractor(extractor);
+                    let samples = choose_samples(ds.len(), if st == "full" { 0 } else { cap });
+                    let t = per_sample(&ds, &samples, passes_meta)?;
+                    rows.push(row(
+                        &format!(
+                            "data sample {sto} {st} ({})",
+                            if cached { "volume cache" } else { "no cache" }
+                        ),
+                        "pymia",
+                        1,
+                        &t,
+                        FILE,
+                        &["loading", sto, st, "per_sample_s"],
+                    ));
+                }
+            }
+        }
+        creation(o, &dir, rows)?;
+        assembly(o, &h5, rows)
+    })
+}
+
+/// The subjects of `raw_<storage>/Subject_XX/Subject_XX_{T1,T2}.mha`, as pymia's `SubjectFile`s.
+fn raw_subjects(dir: &Path) -> anyhow::Result<Vec<SubjectFiles>> {
+    let mut ids: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("listing {}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    ids.sort();
+    ids.iter()
+        .map(|id| {
+            let f = |n: &str| -> PathBuf { dir.join(id).join(format!("{id}_{n}.mha")) };
+            Ok(SubjectFiles::new(id).with("images", "T1", f("T1"))?.with("images", "T2", f("T2"))?)
+        })
+        .collect()
+}
+
+fn creation(o: &Options, dir: &Path, rows: &mut Rows) -> anyhow::Result<()> {
+    let repeats = if o.quick { 1 } else { 3 };
+    let scratch = tempfile::tempdir_in(dir)?;
+    let target = scratch.path().join("mia.h5");
+    for (what, sto, meta_only, path) in [
+        ("hdf5 dataset", "mha", false, vec!["creation", "hdf5_dataset_s"]),
+        ("metadata dataset", "mha_gz", true, vec!["creation", "meta_dataset_s", "mha_gz"]),
+        ("metadata dataset", "mha", true, vec!["creation", "meta_dataset_s", "mha"]),
+    ] {
+        let subjects = raw_subjects(&dir.join(format!("raw_{sto}")))?;
+        for hashes in [true, false] {
+            let options = CreateOptions {
+                meta_only,
+                hashes,
+                force: true,
+                progress: Progress::Quiet,
+                ..Default::default()
+            };
+            let t = time_runs(0, repeats, || {
+                create_dataset(&subjects, &target, &FileLoader::new(), &[], &options)?;
+                Ok(())
+            })?;
+            rows.push(row(
+                &format!(
+                    "create {what} from {sto} ({} subjects{})",
+                    subjects.len(),
+                    if hashes { ", SHA-256 of files" } else { ", no hashes" }
+                ),
+                "pymia",
+                1,
+                &t,
+                FILE,
+                &path,
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn assembly(o: &Options, h5: &Path, rows: &mut Rows) -> anyhow::Result<()> {
+    const BATCH: usize = 16;
+    let repeats = if o.quick { 1 } else { 3 };
+    let dataset = Dataset::open(h5)?;
+    let ds = DataSource::new(Dataset::open(h5)?, SliceIndexing::new(0))?
+        .with_extractor(DataExtractor::new(&["images"]));
+    let n_subjects = dataset.subjects().len();
+    let by_subject: Vec<Vec<usize>> = (0..n_subjects)
+        .map(|s| ds.indices().iter().enumerate().filter(|(_, (k, _))| *k == s).map(|(i, _)| i).collect())
+        .collect();
+    let register = |assembler: &mut SubjectAssembler, s: usize| -> anyhow::Result<()> {
+        let spec =
+            SubjectSpec::from_properties(dataset.image_properties(s)?).expect_count(by_subject[s].len());
+        assembler.register(s, spec)?;
+        Ok(())
+    };
+    // One batch: (B, y, x, 2) from the samples, channel 0 as the prediction.
+    let batch_of = |idx: &[usize]| -> anyhow::Result<Batch> {
+        let first = ds.get(idx[0])?;
+        let shape = first.array::<f32>("images")?.shape().to_vec();
+        let mut batch = Array4::<f32>::zeros((idx.len(), shape[0], shape[1], 1));
+        let mut keys = Vec::with_capacity(idx.len());
+        for (b, &i) in idx.iter().enumerate() {
+            let sample = if b == 0 { first.clone() } else { ds.get(i)? };
+            let v = sample.array::<f32>("images")?.into_dimensionality::<ndarray::Ix3>()?;
+            batch.slice_mut(s![b, .., .., 0]).assign(&v.index_axis(Axis(2), 0));
+            keys.push(ds.indices()[i].clone());
+        }
+        Ok((batch, keys))
+    };
+    let mut with_extraction = Vec::new();
+    let mut assemble_only = Vec::new();
+    for _ in 0..repeats {
+        let mut assembler = SubjectAssembler::new(AssemblerConfig::default());
+        for (s, idx) in by_subject.iter().enumerate() {
+            let t = Instant::now();
+            register(&mut assembler, s)?;
+            for chunk in idx.chunks(BATCH) {
+                let (batch, keys) = batch_of(chunk)?;
+                let pairs: Vec<(usize, &IndexExpression)> = keys.iter().map(|(k, e)| (*k, e)).collect();
+                assembler.add_batch(PREDICTION, &pairs, batch.view().into_dyn())?;
+            }
+            let out = assembler.take(s)?;
+            with_extraction.push(t.elapsed().as_secs_f64());
+            if s == 0 {
+                check_round_trip(h5, &out)?;
+            }
+        }
+        let mut assembler = SubjectAssembler::new(AssemblerConfig::default());
+        for (s, idx) in by_subject.iter().enumerate() {
+            let pre: Vec<_> = idx.chunks(BATCH).map(&batch_of).collect::<anyhow::Result<_>>()?;
+            let t = Instant::now();
+            register(&mut assembler, s)?;
+            for (batch, keys) in &pre {
+                let pairs: Vec<(usize, &IndexExpression)> = keys.iter().map(|(k, e)| (*k, e)).collect();
+                assembler.add_batch(PREDICTION, &pairs, batch.view().into_dyn())?;
+            }
+            std::hint::black_box(assembler.take(s)?);
+            assemble_only.push(t.elapsed().as_secs_f64());
+        }
+    }
+    rows.push(row(
+        "assemble: extract 181 slices + assemble, per subject",
+        "pymia",
+        1,
+        &with_extraction,
+        FILE,
+        &["assembly", "per_subject_extract_and_assemble", "median_s"],
+    ));
+    rows.push(row(
+        "assemble only (slices preloaded), per subject",
+        "pymia",
+        1,
+        &assemble_only,
+        FILE,
+        &["assembly", "per_subject_assemble_only", "median_s"],
+    ));
+    eprintln!("  (assembly medians: {:.4} s / {:.4} s)", median(&with_extraction), median(&assemble_only));
+    Ok(())
+}
+
+/// The assembled channel-0 volume must equal the stored T1 (pymia checks `round_trip_equal_to_T1`).
+fn check_round_trip(h5: &Path, out: &mia_assemble::AssembledSubject) -> anyhow::Result<()> {
+    let whole =
+        DataSource::new(Dataset::open(h5)?, EmptyIndexing)?.with_extractor(DataExtractor::new(&["images"]));
+    let sample = whole.get(0)?;
+    let images = sample.array::<f32>("images")?;
+    let t1 = images.index_axis(Axis(3), 0);
+    let assembled = out
+        .prediction()
+        .context("no prediction assembled")?
+        .data
+        .view::<f32>()
+        .context("assembled volume is not f32")?;
+    if assembled.index_axis(Axis(3), 0) != t1 {
+        bail!("assembled volume differs from the stored T1 channel");
+    }
+    Ok(())
+}
