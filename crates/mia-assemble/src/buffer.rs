@@ -112,10 +112,7 @@ impl Values {
 /// Allocates a zeroed array without aborting on huge sizes.
 pub(crate) fn try_zeros<T: Clone + Default>(shape: &[usize]) -> Option<ArrayD<T>> {
     let n = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))?;
-    let mut v = Vec::new();
-    v.try_reserve_exact(n).ok()?;
-    v.resize(n, T::default());
-    ArrayD::from_shape_vec(IxDyn(shape), v).ok()
+    ArrayD::from_shape_vec(IxDyn(shape), mia_core::try_zeroed_vec(n)?).ok()
 }
 
 /// The sub-view of `a` selected by per-axis ranges (one per leading axis; later axes whole).

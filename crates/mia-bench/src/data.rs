@@ -24,7 +24,7 @@ use mia_extract::{DataExtractor, DataSource, FilesystemDataExtractor, VolumeCach
 use mia_index::{EmptyIndexing, IndexExpression, IndexingStrategy, PatchWiseIndexing, SliceIndexing};
 use ndarray::{s, Array4, Axis};
 
-use crate::timing::{mean, median, row, time_runs, with_threads, Rows};
+use crate::timing::{mean, median, row, thread_settings, time_runs, wanted, with_threads, Rows};
 use crate::Options;
 
 const FILE: &str = "pymia_data_speed.json";
@@ -78,6 +78,9 @@ pub(crate) fn run(o: &Options, rows: &mut Rows) -> anyhow::Result<()> {
     let (passes_h5, passes_meta, cap) = if o.quick { (1, 1, 4) } else { (5, 3, 64) };
     with_threads(1, || {
         for st in STRATEGIES {
+            if !wanted(&format!("data sample hdf5 {st}")) {
+                continue;
+            }
             let ds = DataSource::from_parts(std::sync::Arc::new(Dataset::open(&h5)?), strategy(st))?
                 .with_extractor(DataExtractor::new(&["images"]));
             let samples: Vec<usize> = (0..ds.len()).collect();
@@ -95,6 +98,9 @@ pub(crate) fn run(o: &Options, rows: &mut Rows) -> anyhow::Result<()> {
             let meta = dir.join(format!("meta_{sto}.h5"));
             for st in STRATEGIES {
                 for cached in [true, false] {
+                    if !wanted(&format!("data sample {sto} {st}")) {
+                        continue;
+                    }
                     let mut extractor = FilesystemDataExtractor::mia_io(&["images"]);
                     if !cached {
                         extractor = extractor.cache(VolumeCache::new(0));
@@ -118,9 +124,15 @@ pub(crate) fn run(o: &Options, rows: &mut Rows) -> anyhow::Result<()> {
                 }
             }
         }
+        if wanted("assemble") {
+            assembly(o, &h5, rows)?;
+        }
+        Ok(())
+    })?;
+    if wanted("create") {
         creation(o, &dir, rows)?;
-        assembly(o, &h5, rows)
-    })
+    }
+    Ok(())
 }
 
 /// The subjects of `raw_<storage>/Subject_XX/Subject_XX_{T1,T2}.mha`, as pymia's `SubjectFile`s.
@@ -150,7 +162,9 @@ fn creation(o: &Options, dir: &Path, rows: &mut Rows) -> anyhow::Result<()> {
         ("metadata dataset", "mha", true, vec!["creation", "meta_dataset_s", "mha"]),
     ] {
         let subjects = raw_subjects(&dir.join(format!("raw_{sto}")))?;
-        for hashes in [true, false] {
+        let settings =
+            [true, false].into_iter().flat_map(|h| thread_settings().into_iter().map(move |t| (h, t)));
+        for (hashes, threads) in settings {
             let options = CreateOptions {
                 meta_only,
                 hashes,
@@ -158,9 +172,12 @@ fn creation(o: &Options, dir: &Path, rows: &mut Rows) -> anyhow::Result<()> {
                 progress: Progress::Quiet,
                 ..Default::default()
             };
-            let t = time_runs(0, repeats, || {
-                create_dataset(&subjects, &target, &FileLoader::new(), &[], &options)?;
-                Ok(())
+            // mia decodes a subject's files and hashes them in parallel on the rayon pool.
+            let t = with_threads(threads, || {
+                time_runs(0, repeats, || {
+                    create_dataset(&subjects, &target, &FileLoader::new(), &[], &options)?;
+                    Ok(())
+                })
             })?;
             rows.push(row(
                 &format!(
@@ -169,7 +186,7 @@ fn creation(o: &Options, dir: &Path, rows: &mut Rows) -> anyhow::Result<()> {
                     if hashes { ", SHA-256 of files" } else { ", no hashes" }
                 ),
                 "pymia",
-                1,
+                threads,
                 &t,
                 FILE,
                 &path,

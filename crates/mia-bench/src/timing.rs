@@ -76,6 +76,11 @@ impl Rows {
     }
 }
 
+/// Whether a workload runs: every one, or those whose name contains `MIA_BENCH_FILTER` (for iterating on one).
+pub(crate) fn wanted(name: &str) -> bool {
+    std::env::var("MIA_BENCH_FILTER").map_or(true, |f| name.contains(f.as_str()))
+}
+
 /// Runs `f` on a rayon pool of `threads` threads (everything mia parallelises inside uses that pool).
 pub(crate) fn with_threads<R: Send>(
     threads: usize,

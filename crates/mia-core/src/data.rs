@@ -272,7 +272,7 @@ mod tests {
 /// assert_eq!(s.shape(), &[2, 2, 2]);
 /// assert_eq!(s.as_slice().unwrap(), &[1, 5, 2, 6, 3, 7, 4, 8]);
 /// ```
-pub fn stack_last<T: Copy>(parts: &[ArrayViewD<'_, T>]) -> Option<ArrayD<T>> {
+pub fn stack_last<T: Copy + Default>(parts: &[ArrayViewD<'_, T>]) -> Option<ArrayD<T>> {
     let first = parts.first()?;
     if parts.iter().any(|p| p.shape() != first.shape()) {
         return None;
@@ -284,18 +284,34 @@ pub fn stack_last<T: Copy>(parts: &[ArrayViewD<'_, T>]) -> Option<ArrayD<T>> {
         return ndarray::stack(ndarray::Axis(first.ndim()), parts).ok();
     };
     let n = parts.len();
-    let out = match (slices[0].first(), slices.as_slice()) {
-        (None, _) => Vec::new(),
-        (Some(_), [only]) => only.to_vec(),
-        (Some(&fill), _) => {
-            let mut out = vec![fill; first.len() * n];
-            for (k, s) in slices.iter().enumerate() {
-                for (o, &v) in out[k..].iter_mut().step_by(n).zip(s.iter()) {
-                    *o = v;
+    // `vec![default; n]` of a number is a zeroed allocation (no memset pass).
+    let mut out = vec![T::default(); first.len() * n];
+    match slices.as_slice() {
+        [only] => out.copy_from_slice(only),
+        [a, b] => {
+            for (o, (&x, &y)) in out.chunks_exact_mut(2).zip(a.iter().zip(b.iter())) {
+                o[0] = x;
+                o[1] = y;
+            }
+        }
+        _ => {
+            for (i, o) in out.chunks_exact_mut(n).enumerate() {
+                for (v, s) in o.iter_mut().zip(&slices) {
+                    *v = s[i];
                 }
             }
-            out
         }
-    };
+    }
     ArrayD::from_shape_vec(IxDyn(&shape), out).ok()
+}
+
+/// `n` default values (zeros for numbers), or `None` instead of an abort when the memory is not there.
+///
+/// The probe reservation is returned at once; `vec![0; n]` then gets zeroed pages from the allocator (calloc)
+/// instead of writing zeros over fresh pages, which saves a pass over large buffers (volumes, assembly buffers).
+pub fn try_zeroed_vec<T: Clone + Default>(n: usize) -> Option<Vec<T>> {
+    let mut probe: Vec<T> = Vec::new();
+    probe.try_reserve_exact(n).ok()?;
+    drop(probe);
+    Some(vec![T::default(); n])
 }

@@ -31,11 +31,13 @@ mod data;
 mod error;
 mod pixel;
 mod properties;
+mod region;
 
-pub use data::{stack_last, Image, ImageData, IntoImageData};
+pub use data::{stack_last, try_zeroed_vec, Image, ImageData, IntoImageData};
 pub use error::{CoreError, GeometryMismatch};
 pub use pixel::{Element, PixelType};
 pub use properties::{GeometryTolerance, ImageProperties};
+pub use region::copy_region;
 
 /// Result type of this crate.
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;

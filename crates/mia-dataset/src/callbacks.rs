@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use hdf5::types::VarLenUnicode;
 use hdf5::{Hyperslab, Selection, SliceOrIndex};
 use ndarray::Array2;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::h5::{write_image_data, write_scalar_string, write_string_attr, write_strings, StringWriteError};
@@ -416,10 +417,15 @@ impl Callback for MiaRecordCallback {
         }
         if self.hashes {
             for c in &s.categories {
+                // Files hashed in parallel (SHA-256 runs at a few hundred MB/s without SHA extensions).
+                let hashes: Vec<Result<String, CreateError>> = c
+                    .files
+                    .par_iter()
+                    .map(|f| sha256_file(f).map_err(|source| CreateError::Io { path: f.clone(), source }))
+                    .collect();
                 let mut row = Vec::with_capacity(c.files.len());
-                for f in &c.files {
-                    let h = sha256_file(f).map_err(|source| CreateError::Io { path: f.clone(), source })?;
-                    row.push(vlen(&h, &s.subject)?);
+                for h in hashes {
+                    row.push(vlen(&h?, &s.subject)?);
                 }
                 self.writer.fill_row(&loc::sha256(&c.name), s.index, row)?;
             }

@@ -27,56 +27,12 @@ pub(crate) fn copy_selection(
     element_size: usize,
     dst: &mut [u8],
 ) {
-    let ndim = shape.len();
-    debug_assert_eq!(ranges.len(), ndim);
-    // strides in elements
-    let mut strides = vec![1usize; ndim];
-    for i in (0..ndim.saturating_sub(1)).rev() {
-        strides[i] = strides[i + 1] * shape[i + 1];
-    }
-    // k: the outermost axis such that every axis after it is selected whole; runs span axis k and beyond.
-    let mut k = ndim;
-    while k > 0 && ranges[k - 1].len() == shape[k - 1] {
-        k -= 1;
-    }
-    if k == ndim {
-        // no axis is whole: runs are single elements along the last axis (still copy the last axis as a run)
-        k = ndim.saturating_sub(1);
-    }
-    if ndim == 0 {
-        dst.copy_from_slice(&src[..element_size]);
-        return;
-    }
-    let run_elems = ranges[k].len() * strides[k];
-    let run_bytes = run_elems * element_size;
-    if run_bytes == 0 {
-        return;
-    }
-    // odometer over the axes before k
-    let mut idx: Vec<usize> = ranges[..k].iter().map(|r| r.start).collect();
-    let mut out = 0usize;
-    loop {
-        let mut elem = ranges[k].start * strides[k];
-        for (j, &i) in idx.iter().enumerate() {
-            elem += i * strides[j];
-        }
-        let start = elem * element_size;
-        dst[out..out + run_bytes].copy_from_slice(&src[start..start + run_bytes]);
-        out += run_bytes;
-        // advance
-        let mut axis = k;
-        loop {
-            if axis == 0 {
-                return;
-            }
-            axis -= 1;
-            idx[axis] += 1;
-            if idx[axis] < ranges[axis].end {
-                break;
-            }
-            idx[axis] = ranges[axis].start;
-        }
-    }
+    // Bytes are elements of one more axis, selected whole.
+    let mut byte_shape = shape.to_vec();
+    byte_shape.push(element_size);
+    let mut byte_ranges = ranges.to_vec();
+    byte_ranges.push(0..element_size);
+    mia_core::copy_region(src, &byte_shape, &byte_ranges, dst);
 }
 
 /// The bytes of a slice of numbers.
@@ -121,6 +77,10 @@ mod tests {
             vec![1..3, 1..3, 2..5, 0..2],
             vec![0..3, 0..4, 0..5, 1..2],
             vec![2..3, 3..4, 4..5, 1..2],
+            // a patch with all channels (runs span the last partial axis and the channels)
+            vec![1..3, 1..4, 1..4, 0..2],
+            vec![0..3, 1..3, 0..5, 0..2],
+            vec![0..1, 0..1, 0..1, 0..1],
         ];
         for ranges in cases {
             let expected = reference(&shape, &ranges);

@@ -436,13 +436,11 @@ impl Dataset {
             ($t:ty) => {{
                 let out_shape = self.out_shape(category, subject, &l, index)?;
                 let n: usize = out_shape.iter().product();
-                let mut buf: Vec<$t> = Vec::new();
-                buf.try_reserve_exact(n).map_err(|e| ReadError::Buffer {
+                let mut buf: Vec<$t> = mia_core::try_zeroed_vec(n).ok_or_else(|| ReadError::Buffer {
                     path: self.path.clone(),
                     location: loc::data_entry(category, subject, self.subjects.len()),
-                    message: format!("cannot allocate {n} elements: {e}"),
+                    message: format!("cannot allocate {n} elements"),
                 })?;
-                buf.resize(n, <$t>::default());
                 self.read_into(category, subject, index, &mut buf)?;
                 let a = ArrayD::from_shape_vec(IxDyn(&out_shape), buf).map_err(|e| ReadError::Buffer {
                     path: self.path.clone(),
@@ -576,3 +574,4 @@ impl Dataset {
         Ok(all.get(subject * e..(subject + 1) * e).map(<[String]>::to_vec))
     }
 }
+

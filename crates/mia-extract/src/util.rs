@@ -41,12 +41,23 @@ pub(crate) fn slice_array<T: Clone>(a: &ArrayD<T>, expr: &IndexExpression) -> Re
     Ok(owned.into_shape_with_order(IxDyn(&out_shape)).expect("dropping unit axes keeps the length"))
 }
 
-/// [`slice_array`] for any pixel type.
+/// [`slice_array`] for any pixel type; standard-layout arrays are copied as contiguous runs.
 pub(crate) fn slice_data(d: &ImageData, expr: &IndexExpression) -> Result<ImageData> {
     if expr.is_whole() {
         return Ok(d.clone());
     }
-    dispatch_image_data!(d, a => Ok(IntoImageData::wrap(slice_array(a, expr)?)))
+    dispatch_image_data!(d, a => Ok(IntoImageData::wrap(slice_numeric(a, expr)?)))
+}
+
+fn slice_numeric<T: Element>(a: &ArrayD<T>, expr: &IndexExpression) -> Result<ArrayD<T>> {
+    let Some(src) = a.as_slice() else { return slice_array(a, expr) };
+    let resolved = expr.resolve(a.shape())?;
+    let out_shape: Vec<usize> = resolved.iter().filter(|(_, keep)| *keep).map(|(r, _)| r.len()).collect();
+    let ranges: Vec<std::ops::Range<usize>> = resolved.into_iter().map(|(r, _)| r).collect();
+    let n: usize = ranges.iter().map(|r| r.len()).product();
+    let mut out = vec![T::default(); n];
+    mia_core::copy_region(src, a.shape(), &ranges, &mut out);
+    Ok(ArrayD::from_shape_vec(IxDyn(&out_shape), out).expect("one element per selected position"))
 }
 
 /// Stacks same-shaped arrays along a new last axis (numpy `stack(..., axis=-1)`).

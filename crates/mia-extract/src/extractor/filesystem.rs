@@ -1,6 +1,6 @@
 //! Loading pixel data from the files of a metadata-only dataset.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -41,11 +41,16 @@ struct CacheState {
 ///
 /// Used by [`FilesystemDataExtractor`] so that slice and patch samples of one subject decode the subject's files
 /// once, not once per sample. A volume larger than the capacity is not cached.
+///
+/// Loads are single-flight: when several loader workers miss the same volume at once, one decodes it and the
+/// others wait for it instead of decoding it again.
 #[derive(Debug, Clone)]
 pub struct VolumeCache {
     id: usize,
     capacity: usize,
     state: Arc<Mutex<CacheState>>,
+    /// One gate per volume being loaded.
+    loading: Arc<Mutex<HashMap<CacheKey, Arc<Mutex<()>>>>>,
 }
 
 impl VolumeCache {
@@ -56,7 +61,39 @@ impl VolumeCache {
             id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             capacity: capacity_bytes,
             state: Arc::default(),
+            loading: Arc::default(),
         }
+    }
+
+    /// The cached volume, or the one `load` returns (cached if it fits); concurrent misses of one key load once.
+    fn get_or_load(
+        &self,
+        key: CacheKey,
+        load: impl FnOnce() -> Result<ImageData>,
+    ) -> Result<Arc<ImageData>> {
+        if let Some(v) = self.get(&key) {
+            return Ok(v);
+        }
+        let gate = {
+            let mut loading = self.loading.lock().unwrap_or_else(|e| e.into_inner());
+            loading.entry(key.clone()).or_default().clone()
+        };
+        let result = {
+            let _turn = gate.lock().unwrap_or_else(|e| e.into_inner());
+            match self.get(&key) {
+                Some(v) => Ok(v),
+                None => load().map(|v| {
+                    let v = Arc::new(v);
+                    self.put(key.clone(), v.clone());
+                    v
+                }),
+            }
+        };
+        let mut loading = self.loading.lock().unwrap_or_else(|e| e.into_inner());
+        if loading.get(&key).is_some_and(|g| Arc::ptr_eq(g, &gate)) && Arc::strong_count(&gate) <= 2 {
+            loading.remove(&key);
+        }
+        result
     }
 
     /// Bytes currently held.
@@ -174,9 +211,10 @@ impl FilesystemDataExtractor {
 
     fn volume(&self, source: &dyn Source, category: &str, subject: usize) -> Result<Arc<ImageData>> {
         let key = (self.cache.id, category.to_string(), subject);
-        if let Some(v) = self.cache.get(&key) {
-            return Ok(v);
-        }
+        self.cache.get_or_load(key, || self.load_volume(source, category, subject))
+    }
+
+    fn load_volume(&self, source: &dyn Source, category: &str, subject: usize) -> Result<ImageData> {
         let root = match &self.file_root {
             Some(r) => r.clone(),
             None => source.file_root()?,
@@ -190,9 +228,7 @@ impl FilesystemDataExtractor {
         }
         let parts =
             files.iter().map(|f| self.loader.load(&root.join(f), category)).collect::<Result<Vec<_>>>()?;
-        let stacked = Arc::new(stack_last(&parts, category)?);
-        self.cache.put(key, stacked.clone());
-        Ok(stacked)
+        stack_last(&parts, category)
     }
 }
 
@@ -215,5 +251,42 @@ impl Extractor for FilesystemDataExtractor {
             sample.insert(c.clone(), data);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DataSource, MemorySource};
+    use mia_index::SliceIndexing;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn concurrent_misses_decode_a_volume_once() {
+        let loads = Arc::new(AtomicUsize::new(0));
+        let counter = loads.clone();
+        let loader = move |_: &Path, _: &str| -> Result<ImageData> {
+            counter.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            Ok(ImageData::F32(ndarray::ArrayD::from_elem(ndarray::IxDyn(&[4, 3, 2]), 1.5)))
+        };
+        let source = MemorySource::new(vec!["a".into()])
+            .with_file_category("images", None, vec![vec![4, 3, 2, 2]], vec![vec!["t1.x".into(), "t2.x".into()]])
+            .unwrap()
+            .with_file_root("/nowhere");
+        let ds = DataSource::new(source, SliceIndexing::new(0))
+            .unwrap()
+            .with_extractor(FilesystemDataExtractor::new(&["images"], loader));
+        std::thread::scope(|s| {
+            for i in 0..4 {
+                let ds = &ds;
+                s.spawn(move || {
+                    let sample = ds.get(i).unwrap();
+                    assert_eq!(sample.data("images").unwrap().shape(), &[3, 2, 2]);
+                });
+            }
+        });
+        // Two files of one subject, decoded once although four workers missed the cache together.
+        assert_eq!(loads.load(Ordering::SeqCst), 2);
     }
 }
