@@ -9,7 +9,7 @@ use anyhow::Context;
 use mia_metrics::metrics_from_list;
 use mia_report::{Evaluator, LabelSpec};
 
-use crate::timing::{row, thread_settings, time_runs, with_threads, Rows};
+use crate::timing::{row, thread_settings, time_runs, wanted, with_threads, Rows};
 use crate::Options;
 
 /// The 39 metric instances of `pymia_metrics.categorical_metrics()`, with their pymia names.
@@ -85,6 +85,9 @@ pub(crate) fn run_pymia(o: &Options, cases: &[Case], rows: &mut Rows) -> anyhow:
     for case in cases {
         for threads in thread_settings() {
             for (group, list) in [("full", PYMIA_FULL), ("subset", PYMIA_SUBSET)] {
+                if !wanted(&format!("eval {} {group}", case.name)) {
+                    continue;
+                }
                 let ev = evaluator(list, case.labels)?;
                 let t = time_eval(case, &ev, threads, warmup, repeats)?;
                 rows.push(row(
@@ -100,6 +103,9 @@ pub(crate) fn run_pymia(o: &Options, cases: &[Case], rows: &mut Rows) -> anyhow:
                 continue;
             }
             for (name, spec) in SINGLES {
+                if !wanted(&format!("eval {} {name} alone", case.name)) {
+                    continue;
+                }
                 let ev = evaluator(spec, case.labels)?;
                 let t = time_eval(case, &ev, threads, 1, repeats)?;
                 rows.push(row(
@@ -124,6 +130,9 @@ pub(crate) fn run_mikan(o: &Options, cases: &[Case], rows: &mut Rows) -> anyhow:
             // mikan_eval_bench.py's thread settings: "1" (RAYON_NUM_THREADS=1) and "default" (every core).
             let setting = if threads == 1 { "1" } else { "default" };
             for (group, list) in [("dice_hd_hd95_assd", MIKAN_SET), ("dice", "DICE")] {
+                if !wanted(&format!("mikan-set {} {group}", case.name)) {
+                    continue;
+                }
                 let ev = evaluator(list, case.labels)?;
                 let t = time_eval(case, &ev, threads, warmup, repeats)?;
                 rows.push(row(

@@ -63,4 +63,3 @@ pub fn copy_region<T: Copy>(src: &[T], shape: &[usize], ranges: &[Range<usize>],
         }
     }
 }
-

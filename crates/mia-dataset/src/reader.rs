@@ -574,4 +574,3 @@ impl Dataset {
         Ok(all.get(subject * e..(subject + 1) * e).map(<[String]>::to_vec))
     }
 }
-

@@ -117,7 +117,50 @@ pub fn label_masks(
     labels: &[LabelSpec],
     which: &'static str,
 ) -> Result<Vec<ArrayD<bool>>, LabelError> {
-    dispatch_image_data!(image, a => masks_of(a, labels, which))
+    // Label images of 8- and 16-bit integers (nearly all of them): one lookup table per label, indexed by value.
+    match image {
+        ImageData::U8(a) => Ok(masks_by_table(a, labels, |v| usize::from(v), 1 << 8, 0)),
+        ImageData::I8(a) => Ok(masks_by_table(a, labels, |v| (i16::from(v) + 128) as usize, 1 << 8, -128)),
+        ImageData::U16(a) => Ok(masks_by_table(a, labels, |v| usize::from(v), 1 << 16, 0)),
+        ImageData::I16(a) => {
+            Ok(masks_by_table(a, labels, |v| (i32::from(v) + 32_768) as usize, 1 << 16, -32_768))
+        }
+        _ => dispatch_image_data!(image, a => masks_of(a, labels, which)),
+    }
+}
+
+/// Masks of a small-integer image: `index(v)` maps a value to `0..size`, where index 0 is the value `offset`.
+fn masks_by_table<T: Copy + Sync>(
+    image: &ArrayD<T>,
+    labels: &[LabelSpec],
+    index: impl Fn(T) -> usize + Sync,
+    size: usize,
+    offset: i64,
+) -> Vec<ArrayD<bool>> {
+    let shape = image.shape().to_vec();
+    let owned;
+    let values: &[T] = match image.as_slice() {
+        Some(s) => s,
+        None => {
+            owned = image.iter().copied().collect::<Vec<T>>();
+            &owned
+        }
+    };
+    labels
+        .par_iter()
+        .map(|l| {
+            let mut table = vec![false; size];
+            for &v in &l.values {
+                if let Some(slot) =
+                    v.checked_sub(offset).and_then(|d| usize::try_from(d).ok()).and_then(|i| table.get_mut(i))
+                {
+                    *slot = true;
+                }
+            }
+            let mask: Vec<bool> = values.iter().map(|&v| table[index(v)]).collect();
+            ArrayD::from_shape_vec(IxDyn(&shape), mask).expect("one value per voxel in logical order")
+        })
+        .collect()
 }
 
 fn masks_of<T: Element>(
@@ -206,6 +249,22 @@ mod tests {
         assert_eq!(label_masks(&t, &labels, "prediction").unwrap()[1].as_slice().unwrap(), m_b());
         let f = ImageData::F32(ArrayD::from_shape_vec(IxDyn(&[2]), vec![1.0, 1.5]).unwrap());
         assert!(matches!(label_masks(&f, &labels, "reference"), Err(LabelError::NotALabelImage { .. })));
+    }
+    #[test]
+    fn table_and_generic_paths_agree() {
+        let labels = LabelSpec::parse_list("-3=NEG,1=ONE,2+300=MIXED,70000=FAR").unwrap();
+        let values = [-3i64, 0, 1, 2, 300, -32768, 32767, 70000, 5, -3];
+        let i16s =
+            ImageData::I16(ArrayD::from_shape_vec(IxDyn(&[10]), values.map(|v| v as i16).to_vec()).unwrap());
+        let i64s = ImageData::I64(ArrayD::from_shape_vec(IxDyn(&[10]), values.to_vec()).unwrap());
+        let a = label_masks(&i16s, &labels, "prediction").unwrap();
+        let b = label_masks(&i64s, &labels, "prediction").unwrap();
+        // 70000 does not fit in i16 (it wraps to 4464): only the i64 image has it.
+        assert_eq!(a[..3], b[..3]);
+        assert_eq!(a[0].iter().filter(|&&m| m).count(), 2);
+        assert_eq!(a[2].iter().filter(|&&m| m).count(), 2);
+        assert_eq!(a[3].iter().filter(|&&m| m).count(), 0);
+        assert_eq!(b[3].iter().filter(|&&m| m).count(), 1);
     }
 
     fn m_b() -> &'static [bool] {

@@ -66,11 +66,7 @@ impl VolumeCache {
     }
 
     /// The cached volume, or the one `load` returns (cached if it fits); concurrent misses of one key load once.
-    fn get_or_load(
-        &self,
-        key: CacheKey,
-        load: impl FnOnce() -> Result<ImageData>,
-    ) -> Result<Arc<ImageData>> {
+    fn get_or_load(&self, key: CacheKey, load: impl FnOnce() -> Result<ImageData>) -> Result<Arc<ImageData>> {
         if let Some(v) = self.get(&key) {
             return Ok(v);
         }
@@ -271,7 +267,12 @@ mod tests {
             Ok(ImageData::F32(ndarray::ArrayD::from_elem(ndarray::IxDyn(&[4, 3, 2]), 1.5)))
         };
         let source = MemorySource::new(vec!["a".into()])
-            .with_file_category("images", None, vec![vec![4, 3, 2, 2]], vec![vec!["t1.x".into(), "t2.x".into()]])
+            .with_file_category(
+                "images",
+                None,
+                vec![vec![4, 3, 2, 2]],
+                vec![vec!["t1.x".into(), "t2.x".into()]],
+            )
             .unwrap()
             .with_file_root("/nowhere");
         let ds = DataSource::new(source, SliceIndexing::new(0))

@@ -174,14 +174,15 @@ fn directed_sum(queries: &[[u32; 3]], targets: &[[u32; 3]], spacing: [f64; 3]) -
     }
     let tree = LatticeTree::new(targets, spacing);
     let (sum, max) = queries
-        .par_iter()
-        .with_min_len(2048)
+        .par_chunks(2048)
         .fold(
             || (CompensatedSum::default(), 0.0f64),
-            |(mut s, m), q| {
-                let d = tree.nearest_distance(q);
-                s.add(d);
-                (s, m.max(d))
+            |(mut s, mut m), run| {
+                for d in tree.nearest_run(run, None) {
+                    s.add(d);
+                    m = m.max(d);
+                }
+                (s, m)
             },
         )
         .reduce(|| (CompensatedSum::default(), 0.0), |(a, ma), (b, mb)| (a.merge(b), ma.max(mb)));

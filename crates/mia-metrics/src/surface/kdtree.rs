@@ -34,7 +34,7 @@ pub(crate) struct LatticeTree<'a> {
 }
 
 /// Most lattice offsets probed before a query goes to the tree.
-const MAX_LOCAL_OFFSETS: usize = 160;
+const MAX_LOCAL_OFFSETS: usize = 1024;
 
 /// A bitmap of the target points and the lattice offsets to probe, sorted by distance.
 struct LocalGrid {
@@ -56,8 +56,13 @@ impl LocalGrid {
             let x = (p[0] as usize * dims[1] + p[1] as usize) * dims[2] + p[2] as usize;
             bits[x / 64] |= 1 << (x % 64);
         }
-        // Every lattice offset within the ball that holds the 26-neighbourhood, sorted by distance.
-        let radius = ((spacing[0] * spacing[0] + spacing[1] * spacing[1]) + spacing[2] * spacing[2]).sqrt();
+        // Every lattice offset within a ball of about MAX_LOCAL_OFFSETS lattice points (at least the
+        // 26-neighbourhood), sorted by distance. A probe costs a bit test, a tree query about as much as a thousand.
+        let neighbourhood =
+            ((spacing[0] * spacing[0] + spacing[1] * spacing[1]) + spacing[2] * spacing[2]).sqrt();
+        let volume = spacing[0] * spacing[1] * spacing[2];
+        let ball = (MAX_LOCAL_OFFSETS as f64 * 3.0 / (4.0 * std::f64::consts::PI) * volume).cbrt();
+        let radius = neighbourhood.max(ball);
         let reach = spacing.map(|s| (radius / s).floor() as i64);
         let mut offsets = Vec::new();
         for a in -reach[0]..=reach[0] {
@@ -79,10 +84,12 @@ impl LocalGrid {
         LocalGrid { dims, bits, offsets }
     }
 
-    /// The exact nearest distance if a target lies within the probed offsets.
-    fn nearest(&self, q: &[u32; 3]) -> Option<f64> {
+    /// The exact nearest distance if a target lies within the probed offsets. No target is closer than `lower`
+    /// (a bound from a neighbouring query), so the offsets below it are skipped.
+    fn nearest(&self, q: &[u32; 3], lower: f64) -> Option<f64> {
         let [d0, d1, d2] = self.dims;
-        for (o, d) in &self.offsets {
+        let first = if lower > 0.0 { self.offsets.partition_point(|o| o.1 < lower) } else { 0 };
+        for (o, d) in &self.offsets[first..] {
             let a = i64::from(q[0]) + o[0];
             let b = i64::from(q[1]) + o[1];
             let c = i64::from(q[2]) + o[2];
@@ -95,6 +102,11 @@ impl LocalGrid {
             }
         }
         None
+    }
+
+    /// The largest probed distance: a query whose nearest target is farther goes to the tree.
+    fn reach(&self) -> f64 {
+        self.offsets.last().map_or(0.0, |o| o.1)
     }
 }
 
@@ -113,12 +125,26 @@ impl<'a> LatticeTree<'a> {
     }
 
     /// Exact distance from `query` to the nearest point of the tree (+inf if the tree is empty).
+    #[cfg(test)]
     pub(crate) fn nearest_distance(&self, query: &[u32; 3]) -> f64 {
+        self.nearest_after(query, None)
+    }
+
+    /// [`Self::nearest_distance`] with the result of a nearby query as a hint: by the triangle inequality no target
+    /// is closer than `d_prev − |query − prev|`, which skips the near probes (or all of them) for far queries.
+    fn nearest_after(&self, query: &[u32; 3], previous: Option<(&[u32; 3], f64)>) -> f64 {
         let Some(local) = &self.local else {
             return f64::INFINITY;
         };
-        if let Some(d) = local.nearest(query) {
-            return d;
+        let lower = previous.map_or(0.0, |(p, d)| {
+            let bound = d - lattice_distance(query, p, self.spacing);
+            // Margin for rounding: the bound only skips probes, it never decides a distance.
+            bound - 1e-9 * (1.0 + d)
+        });
+        if lower <= local.reach() {
+            if let Some(d) = local.nearest(query, lower) {
+                return d;
+            }
         }
         let tree = self.tree.get_or_init(|| {
             let physical: Vec<[f64; 3]> = self.points.iter().map(|p| physical(p, self.spacing)).collect();
@@ -129,15 +155,30 @@ impl<'a> LatticeTree<'a> {
         lattice_distance(query, target, self.spacing)
     }
 
+    /// Distances of a run of queries (in lattice order, so neighbours follow each other), each hinted by the one
+    /// before it; `known_zero` flags queries on the target set (distance 0, no search).
+    pub(crate) fn nearest_run<'q>(
+        &'q self,
+        queries: &'q [[u32; 3]],
+        known_zero: Option<&'q [bool]>,
+    ) -> impl Iterator<Item = f64> + 'q {
+        let mut previous: Option<(&[u32; 3], f64)> = None;
+        queries.iter().enumerate().map(move |(i, q)| {
+            let zero = known_zero.is_some_and(|z| z[i]);
+            let d = if zero { 0.0 } else { self.nearest_after(q, previous) };
+            previous = Some((q, d));
+            d
+        })
+    }
+
     /// Distances from every query to its nearest tree point, in query order, in parallel on the current rayon pool.
     /// Queries flagged in `known_zero` lie on the target set themselves (distance 0, no search).
     pub(crate) fn nearest_distances(&self, queries: &[[u32; 3]], known_zero: &[bool]) -> Vec<f64> {
         debug_assert_eq!(queries.len(), known_zero.len());
         queries
-            .par_iter()
-            .zip(known_zero.par_iter())
-            .with_min_len(MIN_QUERIES_PER_TASK)
-            .map(|(q, &zero)| if zero { 0.0 } else { self.nearest_distance(q) })
+            .par_chunks(MIN_QUERIES_PER_TASK)
+            .zip(known_zero.par_chunks(MIN_QUERIES_PER_TASK))
+            .flat_map_iter(|(q, z)| self.nearest_run(q, Some(z)).collect::<Vec<f64>>())
             .collect()
     }
 }
@@ -193,7 +234,7 @@ mod tests {
                 let q = [next(14), next(14), next(14)];
                 let want = brute_force(&q, &points, spacing);
                 assert_eq!(tree.nearest_distance(&q), want);
-                if let Some(d) = grid.nearest(&q) {
+                if let Some(d) = grid.nearest(&q, 0.0) {
                     local_hits += 1;
                     assert_eq!(d, want);
                 }
@@ -207,6 +248,34 @@ mod tests {
         let tree = LatticeTree::new(&[], [1.0, 1.0, 1.0]);
         assert_eq!(tree.nearest_distance(&[1, 2, 3]), f64::INFINITY);
         assert_eq!(tree.nearest_distances(&[[0, 0, 0]], &[false]), vec![f64::INFINITY]);
+    }
+
+    #[test]
+    fn hinted_runs_match_brute_force() {
+        // Sparse targets (many queries farther than the probe reach) and dense runs of lattice-ordered queries, so
+        // that the bound from the previous query skips probes, falls back to the tree, and must stay exact.
+        let mut state = 7u64;
+        let mut next = move |m: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((state >> 33) % m) as u32
+        };
+        let points: Vec<[u32; 3]> = (0..60).map(|_| [next(40), next(40), next(40)]).collect();
+        let mut queries: Vec<[u32; 3]> = Vec::new();
+        for a in (0..40).step_by(7) {
+            for b in (0..40).step_by(3) {
+                for c in 0..40 {
+                    queries.push([a, b, c]);
+                }
+            }
+        }
+        let zero = vec![false; queries.len()];
+        for spacing in [[1.0, 1.0, 1.0], [3.0, 0.7, 0.45], [0.2, 2.5, 1.0]] {
+            let tree = LatticeTree::new(&points, spacing);
+            let got = tree.nearest_distances(&queries, &zero);
+            for (q, d) in queries.iter().zip(&got) {
+                assert_eq!(*d, brute_force(q, &points, spacing), "{q:?} {spacing:?}");
+            }
+        }
     }
 
     #[test]
