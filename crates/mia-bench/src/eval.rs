@@ -99,7 +99,8 @@ pub(crate) fn run_pymia(o: &Options, cases: &[Case], rows: &mut Rows) -> anyhow:
                     &["cases", case.name, "groups", group, "wall", "median_s"],
                 ));
             }
-            if o.quick {
+            // Single metrics in full mode, on one thread (pymia computes them on one).
+            if o.quick || threads != 1 {
                 continue;
             }
             for (name, spec) in SINGLES {
@@ -107,7 +108,7 @@ pub(crate) fn run_pymia(o: &Options, cases: &[Case], rows: &mut Rows) -> anyhow:
                     continue;
                 }
                 let ev = evaluator(spec, case.labels)?;
-                let t = time_eval(case, &ev, threads, 1, repeats)?;
+                let t = time_eval(case, &ev, threads, 1, 3)?;
                 rows.push(row(
                     &format!("eval {} {name} alone", case.name),
                     "pymia",
