@@ -232,32 +232,6 @@ impl Image {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shape_and_type_checked() {
-        let props = ImageProperties::with_size(vec![4, 3], 1, PixelType::I16).unwrap();
-        let ok = Image::new(ImageData::I16(ArrayD::zeros(vec![3, 4])), props.clone());
-        assert!(ok.is_ok());
-        let bad = Image::new(ImageData::I16(ArrayD::zeros(vec![4, 3])), props.clone());
-        assert!(matches!(bad, Err(CoreError::ShapeMismatch { .. })));
-        let bad = Image::new(ImageData::U8(ArrayD::zeros(vec![3, 4])), props);
-        assert!(matches!(bad, Err(CoreError::PixelTypeMismatch { .. })));
-    }
-
-    #[test]
-    fn cast_and_stats() {
-        let a = ArrayD::from_shape_vec(vec![2, 2], vec![-1.5f32, 2.0, 300.0, 4.0]).unwrap();
-        let img = Image::from_array(a).unwrap();
-        assert_eq!(img.data().min_max_sum(), (-1.5, 300.0, 304.5));
-        let c = img.cast(PixelType::U8);
-        assert_eq!(c.view::<u8>().unwrap().iter().copied().collect::<Vec<_>>(), vec![0, 2, 255, 4]);
-        assert_eq!(c.properties().pixel_type(), PixelType::U8);
-    }
-}
-
 /// Stacks same-shaped arrays along a new last axis (numpy's `stack(parts, axis=-1)`: channels last), or `None`
 /// when there are no parts or their shapes differ.
 ///
@@ -314,4 +288,30 @@ pub fn try_zeroed_vec<T: Clone + Default>(n: usize) -> Option<Vec<T>> {
     probe.try_reserve_exact(n).ok()?;
     drop(probe);
     Some(vec![T::default(); n])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shape_and_type_checked() {
+        let props = ImageProperties::with_size(vec![4, 3], 1, PixelType::I16).unwrap();
+        let ok = Image::new(ImageData::I16(ArrayD::zeros(vec![3, 4])), props.clone());
+        assert!(ok.is_ok());
+        let bad = Image::new(ImageData::I16(ArrayD::zeros(vec![4, 3])), props.clone());
+        assert!(matches!(bad, Err(CoreError::ShapeMismatch { .. })));
+        let bad = Image::new(ImageData::U8(ArrayD::zeros(vec![3, 4])), props);
+        assert!(matches!(bad, Err(CoreError::PixelTypeMismatch { .. })));
+    }
+
+    #[test]
+    fn cast_and_stats() {
+        let a = ArrayD::from_shape_vec(vec![2, 2], vec![-1.5f32, 2.0, 300.0, 4.0]).unwrap();
+        let img = Image::from_array(a).unwrap();
+        assert_eq!(img.data().min_max_sum(), (-1.5, 300.0, 304.5));
+        let c = img.cast(PixelType::U8);
+        assert_eq!(c.view::<u8>().unwrap().iter().copied().collect::<Vec<_>>(), vec![0, 2, 255, 4]);
+        assert_eq!(c.properties().pixel_type(), PixelType::U8);
+    }
 }

@@ -119,9 +119,9 @@ pub fn label_masks(
 ) -> Result<Vec<ArrayD<bool>>, LabelError> {
     // Label images of 8- and 16-bit integers (nearly all of them): one lookup table per label, indexed by value.
     match image {
-        ImageData::U8(a) => Ok(masks_by_table(a, labels, |v| usize::from(v), 1 << 8, 0)),
+        ImageData::U8(a) => Ok(masks_by_table(a, labels, usize::from, 1 << 8, 0)),
         ImageData::I8(a) => Ok(masks_by_table(a, labels, |v| (i16::from(v) + 128) as usize, 1 << 8, -128)),
-        ImageData::U16(a) => Ok(masks_by_table(a, labels, |v| usize::from(v), 1 << 16, 0)),
+        ImageData::U16(a) => Ok(masks_by_table(a, labels, usize::from, 1 << 16, 0)),
         ImageData::I16(a) => {
             Ok(masks_by_table(a, labels, |v| (i32::from(v) + 32_768) as usize, 1 << 16, -32_768))
         }
