@@ -9,7 +9,9 @@
 //!   one table of ratios (mia time / peer time, medians), also written as JSON to
 //!   `target/mia-bench/ratios.json`. `--mia-only` skips the peers and divides by their JSON from an earlier run
 //!   on the same machine (for iterating; `ratios.json` records which).
+//! * `fuzz [--seconds N] [TARGET...]`: the cargo-fuzz targets of `fuzz/` (nightly + cargo-fuzz, not run in CI).
 
+mod fuzz;
 mod vs_pymia;
 
 use std::env;
@@ -22,10 +24,12 @@ fn main() -> ExitCode {
         Some("ci") => ci(&args[1..]),
         Some("bench") if args.iter().any(|a| a == "--vs-pymia") => vs_pymia::run(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask ci [--no-clippy]\n       cargo xtask bench [--quick] [criterion args]\n       \
-                 cargo xtask bench --vs-pymia [--quick] [--mia-only] [--steps io,eval,mikan,data,cohort]"
+                 cargo xtask bench --vs-pymia [--quick] [--mia-only] [--steps io,eval,mikan,data,cohort]\n       \
+                 cargo xtask fuzz [--seconds N] [metaimage_header|image_file|records...]"
             );
             return ExitCode::from(2);
         }

@@ -86,6 +86,20 @@ impl Values {
         }
     }
 
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Values::F32(a) => a.len(),
+            Values::F64(a) => a.len(),
+        }
+    }
+
+    pub(crate) fn shape(&self) -> &[usize] {
+        match self {
+            Values::F32(a) => a.shape(),
+            Values::F64(a) => a.shape(),
+        }
+    }
+
     pub(crate) fn into_image_data(self) -> ImageData {
         match self {
             Values::F32(a) => ImageData::F32(a),
@@ -122,6 +136,36 @@ pub(crate) fn region_mut<'a, T>(a: &'a mut ArrayD<T>, ranges: &[Range<usize>]) -
         v.slice_axis_inplace(Axis(axis), Slice::from(r.clone()));
     }
     v
+}
+
+/// Copies `data` (already shaped like the region) into the region of `values`: contiguous regions (slices of a
+/// C-ordered buffer) as one `copy_from_slice`, others with a fixed-rank `assign`.
+pub(crate) fn assign_region<T: AssembleElement>(
+    values: &mut ArrayD<T>,
+    ranges: &[Range<usize>],
+    data: ArrayViewD<'_, T>,
+) {
+    let mut m = region_mut(values, ranges);
+    if let (Some(ms), Some(ds)) = (m.as_slice_mut(), data.as_slice().filter(|_| data.is_standard_layout())) {
+        if ms.len() == ds.len() {
+            ms.copy_from_slice(ds);
+            return;
+        }
+    }
+    macro_rules! fixed {
+        ($d:ty) => {{
+            let mut m = m.into_dimensionality::<$d>().expect("rank checked");
+            m.assign(&data.into_dimensionality::<$d>().expect("rank checked"));
+        }};
+    }
+    match m.ndim() {
+        1 => fixed!(Ix1),
+        2 => fixed!(Ix2),
+        3 => fixed!(Ix3),
+        4 => fixed!(Ix4),
+        5 => fixed!(Ix5),
+        _ => m.assign(&data),
+    }
 }
 
 /// Writes `data` (already shaped like the region) into the region of `values`/`weights`.

@@ -8,7 +8,7 @@ use mia_core::{Image, ImageData, ImageProperties};
 use mia_index::{AxisIndex, IndexExpression};
 use ndarray::{ArrayD, ArrayViewD, Axis, Dimension, IxDyn, Slice};
 
-use crate::buffer::{try_zeros, write, AssembleElement, Values};
+use crate::buffer::{assign_region, region_mut, try_zeros, write, AssembleElement, Values};
 use crate::spec::Progress;
 use crate::{AssembleError, AssembleInteraction, Combine, Result, SubjectSpec, Weighting};
 
@@ -108,9 +108,48 @@ impl AssembledSubject {
 
 struct KeyBuffer {
     values: Values,
-    weights: ArrayD<f32>,
+    /// Per-element weights (sums of window weights, or sample counts). Allocated only once samples overlap or a
+    /// window weighting is used: until then the samples were disjoint, `regions` records where they went, and a
+    /// sample is a plain copy (no second buffer, no second pass).
+    weights: Option<ArrayD<f32>>,
+    /// The disjoint regions written while `weights` is `None` (one range per spatial axis).
+    regions: Vec<Vec<Range<usize>>>,
     channels: Vec<usize>,
     progress: Progress,
+}
+
+/// Regions tracked before the weights are allocated anyway (the overlap test is linear in them).
+const MAX_TRACKED_REGIONS: usize = 4096;
+
+impl KeyBuffer {
+    /// Weights equal to what the disjoint regions written so far would have given (1 where covered).
+    fn weights_from_regions(&self, full: &[usize]) -> Option<ArrayD<f32>> {
+        let mut w = try_zeros::<f32>(full)?;
+        for r in &self.regions {
+            region_mut(&mut w, r).fill(1.0);
+        }
+        Some(w)
+    }
+
+    /// The weights, allocated from the regions if they are not yet.
+    fn materialise(&mut self) -> Option<&mut ArrayD<f32>> {
+        if self.weights.is_none() {
+            let full = self.values.shape().to_vec();
+            self.weights = Some(self.weights_from_regions(&full)?);
+            self.regions = Vec::new();
+        }
+        self.weights.as_mut()
+    }
+
+    /// Elements covered by the regions (they are disjoint).
+    fn region_elements(&self) -> usize {
+        let channels: usize = self.channels.iter().product();
+        self.regions.iter().map(|r| r.iter().map(|x| x.len()).product::<usize>() * channels).sum()
+    }
+}
+
+fn overlaps(a: &[Range<usize>], b: &[Range<usize>]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x.start < y.end && y.start < x.end)
 }
 
 struct SubjectState {
@@ -289,8 +328,10 @@ impl SubjectAssembler {
                 let full: Vec<usize> = shape.iter().chain(&channels).copied().collect();
                 let alloc_err = || AssembleError::Allocation { subject, elements: full.iter().product() };
                 let values = T::new_values(try_zeros::<T>(&full).ok_or_else(alloc_err)?);
-                let weights = try_zeros::<f32>(&full).ok_or_else(alloc_err)?;
-                state.keys.insert(key.to_string(), KeyBuffer { values, weights, channels, progress });
+                state.keys.insert(
+                    key.to_string(),
+                    KeyBuffer { values, weights: None, regions: Vec::new(), channels, progress },
+                );
             }
         }
         let buffer = state.keys.get_mut(key).expect("present or inserted above");
@@ -323,7 +364,26 @@ impl SubjectAssembler {
             }
             _ => None,
         };
-        write(config.combine, values, &mut buffer.weights, &ranges, data, window);
+        let disjoint = buffer.weights.is_none()
+            && window.is_none()
+            && buffer.regions.len() < MAX_TRACKED_REGIONS
+            && !buffer.regions.iter().any(|r| overlaps(r, &ranges));
+        if disjoint {
+            // Nothing written here yet: the running mean (or last write) of one sample is the sample.
+            assign_region(values, &ranges, data);
+            buffer.regions.push(ranges);
+        } else {
+            let full = values.shape().to_vec();
+            let alloc_err = || AssembleError::Allocation { subject, elements: full.iter().product() };
+            if buffer.weights.is_none() {
+                let w = buffer.weights_from_regions(&full).ok_or_else(alloc_err)?;
+                buffer.weights = Some(w);
+                buffer.regions = Vec::new();
+            }
+            let values = T::values_mut(&mut buffer.values).expect("type checked above");
+            let weights = buffer.weights.as_mut().expect("allocated above");
+            write(config.combine, values, weights, &ranges, data, window);
+        }
         buffer.progress.record(expression);
         Ok(is_finished(state))
     }
@@ -410,16 +470,33 @@ impl SubjectAssembler {
         }
         let mut uncovered = BTreeMap::new();
         for (key, b) in &state.keys {
-            // The buffers are allocated in standard layout: count over the flat slice, not an IxDyn iterator.
-            let flat_weights = b.weights.as_slice().unwrap_or(&[]);
-            let count = flat_weights.iter().filter(|&&w| w == 0.0).count();
+            let count = match &b.weights {
+                // The buffers are allocated in standard layout: count over the flat slice, not an IxDyn iterator.
+                Some(w) => w.as_slice().unwrap_or(&[]).iter().filter(|&&w| w == 0.0).count(),
+                None => b.values.len() - b.region_elements(),
+            };
+            if count == 0 {
+                uncovered.insert(key.clone(), 0);
+                continue;
+            }
+            let materialised;
+            let weights = match &b.weights {
+                Some(w) => w,
+                None => {
+                    materialised = b
+                        .weights_from_regions(b.values.shape())
+                        .ok_or(AssembleError::Allocation { subject, elements: b.values.len() })?;
+                    &materialised
+                }
+            };
+            let flat_weights = weights.as_slice().unwrap_or(&[]);
             if count > 0 && self.config.uncovered == UncoveredPolicy::Error {
                 let flat = flat_weights.iter().position(|&w| w == 0.0).unwrap_or(0);
                 return Err(AssembleError::Uncovered {
                     subject,
                     key: key.clone(),
                     count,
-                    first: unravel(flat, b.weights.shape()),
+                    first: unravel(flat, weights.shape()),
                 });
             }
             uncovered.insert(key.clone(), count);
@@ -442,8 +519,15 @@ impl SubjectAssembler {
                 let covered = match (count, policy) {
                     (0, _) | (_, UncoveredPolicy::Error) => None,
                     (_, UncoveredPolicy::Fill(v)) => {
-                        b.values.fill_where_zero(&b.weights, v);
-                        Some(b.weights.mapv(|w| w != 0.0))
+                        if b.materialise().is_some() {
+                            let KeyBuffer { values, weights, .. } = &mut b;
+                            let w = weights.as_ref().expect("materialised");
+                            values.fill_where_zero(w, v);
+                            Some(w.mapv(|w| w != 0.0))
+                        } else {
+                            // Out of memory for the coverage mask: the values stay unfilled, no mask reported.
+                            None
+                        }
                     }
                 };
                 let data = b.values.into_image_data();

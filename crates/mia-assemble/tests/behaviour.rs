@@ -223,3 +223,25 @@ fn bad_input_gives_typed_errors() {
     assert!(matches!(p.register(0, whole), Err(AssembleError::InvalidSpec { .. })));
     let _ = UncoveredPolicy::default();
 }
+
+#[test]
+fn uncovered_elements_are_filled_and_reported_without_overlaps() {
+    // Two disjoint samples of a 6-voxel line leave voxels 2 and 3 uncovered: filled with -1, mask reported.
+    let mut a = SubjectAssembler::new(AssemblerConfig {
+        uncovered: UncoveredPolicy::Fill(-1.0),
+        ..Default::default()
+    });
+    a.register(0, SubjectSpec::new(&[6]).expect_count(2)).unwrap();
+    let twos = ArrayD::from_elem(IxDyn(&[2]), 2.0f32);
+    a.add_prediction(0, &IndexExpression::new(vec![range(0, 2)]), twos.view()).unwrap();
+    a.add_prediction(0, &IndexExpression::new(vec![range(4, 6)]), twos.view()).unwrap();
+    let out = a.take(0).unwrap();
+    let p = out.prediction().unwrap();
+    assert_eq!(p.uncovered, 2);
+    assert_eq!(
+        p.data.view::<f32>().unwrap().iter().copied().collect::<Vec<_>>(),
+        vec![2.0, 2.0, -1.0, -1.0, 2.0, 2.0]
+    );
+    let covered: Vec<bool> = p.covered.as_ref().unwrap().iter().copied().collect();
+    assert_eq!(covered, vec![true, true, false, false, true, true]);
+}

@@ -403,6 +403,9 @@ impl crate::Metric for FMeasure {
     fn compute(&self, ctx: &crate::EvaluationContext<'_>) -> crate::Result<MetricValue> {
         Ok(f_measure(ctx.confusion_matrix(&self.column)?, self.beta))
     }
+    fn needs_masks(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

@@ -14,8 +14,18 @@ use crate::value::MetricKind;
 
 /// The pair being compared.
 enum Input<'a> {
-    Masks { prediction: ArrayViewD<'a, bool>, reference: ArrayViewD<'a, bool> },
-    Images { prediction: CowArray<'a, f64, IxDyn>, reference: CowArray<'a, f64, IxDyn> },
+    Masks {
+        prediction: ArrayViewD<'a, bool>,
+        reference: ArrayViewD<'a, bool>,
+    },
+    /// Only the confusion matrix of two masks of this shape (it is in `confusion`).
+    Counts {
+        shape: Vec<usize>,
+    },
+    Images {
+        prediction: CowArray<'a, f64, IxDyn>,
+        reference: CowArray<'a, f64, IxDyn>,
+    },
 }
 
 /// One prediction/reference pair (the masks of one label of one subject, or two intensity images) with
@@ -98,6 +108,26 @@ impl<'a> EvaluationContext<'a> {
         Ok(Self::with_input(Input::Masks { prediction, reference }, spacing.to_vec()))
     }
 
+    /// Context for categorical metrics that need only the confusion matrix ([`Metric::needs_masks`] false):
+    /// the counts of two masks of `shape`, e.g. of every label at once from the joint histogram of two label
+    /// images. A metric that asks for the masks gets [`MetricError::NeedsMasks`].
+    ///
+    /// Errors: the counts do not add up to the number of voxels of `shape`, no voxel, spacing of the wrong
+    /// length, or not finite and positive.
+    ///
+    /// [`Metric::needs_masks`]: crate::Metric::needs_masks
+    pub fn from_confusion(confusion: ConfusionMatrix, shape: &[usize], spacing: &[f64]) -> Result<Self> {
+        validate_shapes(shape, shape)?;
+        validate_spacing(shape.len(), spacing)?;
+        let voxels = shape.iter().map(|&n| n as u64).product::<u64>();
+        if confusion.n() != voxels {
+            return Err(MetricError::ShapeMismatch { prediction: shape.to_vec(), reference: shape.to_vec() });
+        }
+        let ctx = Self::with_input(Input::Counts { shape: shape.to_vec() }, spacing.to_vec());
+        ctx.confusion.get_or_init(|| confusion);
+        Ok(ctx)
+    }
+
     /// Context for continuous metrics: two intensity images (spacing 1; continuous metrics ignore it).
     ///
     /// Errors: shapes differ, no voxel, NaN in an image.
@@ -145,6 +175,7 @@ impl<'a> EvaluationContext<'a> {
     pub fn shape(&self) -> &[usize] {
         match &self.input {
             Input::Masks { prediction, .. } => prediction.shape(),
+            Input::Counts { shape } => shape,
             Input::Images { prediction, .. } => prediction.shape(),
         }
     }
@@ -152,7 +183,7 @@ impl<'a> EvaluationContext<'a> {
     /// Kind of input held.
     pub fn kind(&self) -> MetricKind {
         match self.input {
-            Input::Masks { .. } => MetricKind::Categorical,
+            Input::Masks { .. } | Input::Counts { .. } => MetricKind::Categorical,
             Input::Images { .. } => MetricKind::Continuous,
         }
     }
@@ -161,6 +192,7 @@ impl<'a> EvaluationContext<'a> {
     pub fn masks(&self, metric: &str) -> Result<(ArrayViewD<'_, bool>, ArrayViewD<'_, bool>)> {
         match &self.input {
             Input::Masks { prediction, reference } => Ok((prediction.view(), reference.view())),
+            Input::Counts { .. } => Err(MetricError::NeedsMasks { metric: metric.to_string() }),
             Input::Images { .. } => {
                 Err(MetricError::WrongInput { metric: metric.to_string(), expected: MetricKind::Categorical })
             }
@@ -171,7 +203,7 @@ impl<'a> EvaluationContext<'a> {
     pub fn images(&self, metric: &str) -> Result<(ArrayViewD<'_, f64>, ArrayViewD<'_, f64>)> {
         match &self.input {
             Input::Images { prediction, reference } => Ok((prediction.view(), reference.view())),
-            Input::Masks { .. } => {
+            Input::Masks { .. } | Input::Counts { .. } => {
                 Err(MetricError::WrongInput { metric: metric.to_string(), expected: MetricKind::Continuous })
             }
         }
@@ -179,6 +211,9 @@ impl<'a> EvaluationContext<'a> {
 
     /// The confusion matrix (computed once).
     pub fn confusion_matrix(&self, metric: &str) -> Result<&ConfusionMatrix> {
+        if let Some(cm) = self.confusion.get() {
+            return Ok(cm);
+        }
         let (p, r) = self.masks(metric)?;
         Ok(self.confusion.get_or_init(|| ConfusionMatrix::from_masks(p, r)))
     }
@@ -203,5 +238,29 @@ impl std::fmt::Debug for EvaluationContext<'_> {
             .field("shape", &self.shape())
             .field("spacing", &self.spacing)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Metric;
+
+    #[test]
+    fn confusion_only_contexts_serve_confusion_metrics_and_refuse_mask_metrics() {
+        let p = ndarray::arr3(&[[[true, false], [true, true]]]).into_dyn();
+        let r = ndarray::arr3(&[[[true, true], [false, true]]]).into_dyn();
+        let spacing = [1.0, 0.5, 2.0];
+        let full = EvaluationContext::from_masks(p.view(), r.view(), &spacing).unwrap();
+        let cm = *full.confusion_matrix("DICE").unwrap();
+        let counts = EvaluationContext::from_confusion(cm, &[1, 2, 2], &spacing).unwrap();
+        for m in crate::segmentation_metrics().iter().filter(|m| !m.needs_masks()) {
+            assert_eq!(m.compute(&counts).unwrap(), m.compute(&full).unwrap(), "{}", m.column());
+        }
+        let hd = crate::metric_from_spec("HDRFDST").unwrap();
+        assert!(hd.needs_masks());
+        assert!(matches!(hd.compute(&counts), Err(MetricError::NeedsMasks { .. })));
+        // Counts that do not fit the shape are refused.
+        assert!(EvaluationContext::from_confusion(cm, &[3, 2, 2], &spacing).is_err());
     }
 }

@@ -64,6 +64,13 @@ pub enum MetricError {
         /// Input kind the metric needs.
         expected: MetricKind,
     },
+    /// A metric that reads the masks was given a context that holds only their confusion matrix
+    /// ([`EvaluationContext::from_confusion`](crate::EvaluationContext::from_confusion)).
+    #[error("metric {metric} needs the label masks, the context holds only their confusion matrix")]
+    NeedsMasks {
+        /// Column of the metric.
+        metric: String,
+    },
     /// The images are smaller than a metric's window (SSIM: 7 voxels along every axis).
     #[error(
         "metric {metric}: image shape {shape:?} is smaller than the {window}-voxel window along some axis"

@@ -3,7 +3,7 @@
 /// Define a metric struct with a configurable column, `new()`, `with_column()`, `Default` and the
 /// [`Metric`](crate::Metric) impl. `$compute` is a `fn(&Self, &EvaluationContext) -> Result<MetricValue>`.
 macro_rules! simple_metric {
-    ($(#[$doc:meta])* $name:ident, $abbr:literal, $kind:expr, $compute:expr) => {
+    ($(#[$doc:meta])* $name:ident, $abbr:literal, $kind:expr, $compute:expr $(, needs_masks = $needs:literal)?) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct $name {
@@ -46,6 +46,11 @@ macro_rules! simple_metric {
                 let f: fn(&Self, &$crate::EvaluationContext<'_>) -> $crate::Result<$crate::MetricValue> = $compute;
                 f(self, ctx)
             }
+            $(
+                fn needs_masks(&self) -> bool {
+                    $needs
+                }
+            )?
         }
     };
 }
@@ -57,7 +62,8 @@ macro_rules! confusion_metric {
             $(#[$doc])* $name,
             $abbr,
             $crate::MetricKind::Categorical,
-            |m, ctx| Ok($formula(ctx.confusion_matrix(&m.column)?))
+            |m, ctx| Ok($formula(ctx.confusion_matrix(&m.column)?)),
+            needs_masks = false
         );
     };
 }

@@ -57,6 +57,13 @@ pub trait Metric: Send + Sync {
     /// (empty masks, ...) give a value with a [`NotComputable`](crate::NotComputable) reason.
     fn compute(&self, ctx: &EvaluationContext<'_>) -> Result<MetricValue>;
 
+    /// Whether [`Metric::compute`] reads more of a categorical context than its confusion matrix (and spacing).
+    /// `false` lets an evaluator count the confusion matrices of every label in one pass over the two label images
+    /// ([`EvaluationContext::from_confusion`]) instead of building masks. Default `true` (always correct).
+    fn needs_masks(&self) -> bool {
+        true
+    }
+
     /// The specification that re-creates this metric with [`metric_from_spec`](crate::metric_from_spec),
     /// e.g. `HDRFDST95=HDRFDST(percentile=95)`, or just `DICE`.
     fn spec(&self) -> String {
@@ -85,6 +92,7 @@ macro_rules! forward_metric {
             fn parameters(&self) -> Vec<(&'static str, ParamValue)> { (**self).parameters() }
             fn kind(&self) -> MetricKind { (**self).kind() }
             fn compute(&self, ctx: &EvaluationContext<'_>) -> Result<MetricValue> { (**self).compute(ctx) }
+            fn needs_masks(&self) -> bool { (**self).needs_masks() }
             fn spec(&self) -> String { (**self).spec() }
         }
     )*};

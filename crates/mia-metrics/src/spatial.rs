@@ -200,7 +200,8 @@ simple_metric!(
     |m, ctx| {
         let count = ctx.confusion_matrix(&m.column)?.prediction_count();
         Ok(MetricValue::float(count as f64 * voxel_volume(ctx.spacing())))
-    }
+    },
+    needs_masks = false
 );
 simple_metric!(
     /// REFVOL, reference volume `count · Π spacing` (mm³ for mm spacing).
@@ -208,7 +209,8 @@ simple_metric!(
     |m, ctx| {
         let count = ctx.confusion_matrix(&m.column)?.reference_count();
         Ok(MetricValue::float(count as f64 * voxel_volume(ctx.spacing())))
-    }
+    },
+    needs_masks = false
 );
 
 /// PREDAREA / REFAREA: foreground area of one slice (mm²). 2-D: the whole mask `count · s0 · s1`;

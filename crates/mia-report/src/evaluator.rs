@@ -6,7 +6,7 @@ use mia_metrics::surface::SurfaceConfig;
 use mia_metrics::{EvaluationContext, Metric, MetricError, MetricKind, MetricValue};
 use rayon::prelude::*;
 
-use crate::labels::{label_masks, LabelError, LabelSpec};
+use crate::labels::{label_confusions, label_masks, LabelError, LabelSpec};
 use crate::results::EvaluationResult;
 
 /// Label name of continuous-metric results (whole images).
@@ -201,6 +201,21 @@ impl Evaluator {
         }
         match &self.target {
             Target::Labels(labels) => {
+                // Metrics of the confusion matrix alone (DICE, JACRD, VOLSMTY, ...): one joint-histogram pass over
+                // both label images for every label, no masks.
+                if self.metrics.iter().all(|m| !m.needs_masks()) {
+                    if let Some(confusions) = label_confusions(prediction, reference, labels) {
+                        let mut out = Vec::with_capacity(labels.len() * self.metrics.len());
+                        for (label, cm) in labels.iter().zip(confusions) {
+                            let ctx =
+                                EvaluationContext::from_confusion(cm, prediction.shape(), spacing).map_err(
+                                    |source| EvaluationError::Metric { label: label.name.clone(), source },
+                                )?;
+                            out.extend(self.compute_all(&ctx, subject, &label.name)?);
+                        }
+                        return Ok(out);
+                    }
+                }
                 let pm = label_masks(prediction, labels, "prediction")?;
                 let rm = label_masks(reference, labels, "reference")?;
                 let per_label: Vec<Result<Vec<EvaluationResult>, EvaluationError>> = labels

@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use mia_core::{dispatch_image_data, Element, ImageData, PixelType};
+use mia_metrics::ConfusionMatrix;
 use ndarray::{ArrayD, IxDyn};
 use rayon::prelude::*;
 
@@ -129,6 +130,107 @@ pub fn label_masks(
     }
 }
 
+/// The confusion matrix of every label from one pass over two label images of 8- or 16-bit integers (the same
+/// type and shape): each value maps to the set of labels holding it, and a joint histogram of those sets gives
+/// every label's counts without building masks. `None` for other pixel types, differing types or shapes, more
+/// than 64 labels or more than 256 distinct label sets; the caller then builds masks.
+pub fn label_confusions(
+    prediction: &ImageData,
+    reference: &ImageData,
+    labels: &[LabelSpec],
+) -> Option<Vec<ConfusionMatrix>> {
+    if prediction.shape() != reference.shape() || labels.len() > 64 {
+        return None;
+    }
+    match (prediction, reference) {
+        (ImageData::U8(p), ImageData::U8(r)) => confusions_by_table(p, r, labels, usize::from, 1 << 8, 0),
+        (ImageData::I8(p), ImageData::I8(r)) => {
+            confusions_by_table(p, r, labels, |v| (i16::from(v) + 128) as usize, 1 << 8, -128)
+        }
+        (ImageData::U16(p), ImageData::U16(r)) => confusions_by_table(p, r, labels, usize::from, 1 << 16, 0),
+        (ImageData::I16(p), ImageData::I16(r)) => {
+            confusions_by_table(p, r, labels, |v| (i32::from(v) + 32_768) as usize, 1 << 16, -32_768)
+        }
+        _ => None,
+    }
+}
+
+fn confusions_by_table<T: Copy + Sync>(
+    prediction: &ArrayD<T>,
+    reference: &ArrayD<T>,
+    labels: &[LabelSpec],
+    index: impl Fn(T) -> usize + Sync,
+    size: usize,
+    offset: i64,
+) -> Option<Vec<ConfusionMatrix>> {
+    // The set of labels of every value (bit i: label i), and a small id per distinct set (id 0: no label).
+    let mut sets = vec![0u64; size];
+    for (i, l) in labels.iter().enumerate() {
+        for &v in &l.values {
+            if let Some(slot) =
+                v.checked_sub(offset).and_then(|d| usize::try_from(d).ok()).and_then(|i| sets.get_mut(i))
+            {
+                *slot |= 1 << i;
+            }
+        }
+    }
+    let mut distinct: Vec<u64> = vec![0];
+    let mut ids = vec![0u8; size];
+    for (id, &set) in ids.iter_mut().zip(&sets) {
+        let k = match distinct.iter().position(|&d| d == set) {
+            Some(k) => k,
+            None => {
+                distinct.push(set);
+                distinct.len() - 1
+            }
+        };
+        *id = u8::try_from(k).ok()?;
+    }
+    let k = distinct.len();
+    let (p, r) = (prediction.as_slice()?, reference.as_slice()?);
+    // Joint histogram of (prediction set, reference set), in parallel blocks.
+    let histogram = p
+        .par_chunks(1 << 18)
+        .zip(r.par_chunks(1 << 18))
+        .fold(
+            || vec![0u64; k * k],
+            |mut h, (pa, ra)| {
+                for (&a, &b) in pa.iter().zip(ra) {
+                    h[usize::from(ids[index(a)]) * k + usize::from(ids[index(b)])] += 1;
+                }
+                h
+            },
+        )
+        .reduce(
+            || vec![0u64; k * k],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x += y;
+                }
+                a
+            },
+        );
+    Some(
+        (0..labels.len())
+            .map(|l| {
+                let mut cm = ConfusionMatrix::default();
+                for (a, &sa) in distinct.iter().enumerate() {
+                    for (b, &sb) in distinct.iter().enumerate() {
+                        let count = histogram[a * k + b];
+                        match (sa >> l & 1 == 1, sb >> l & 1 == 1) {
+                            (true, true) => cm.tp += count,
+                            (true, false) => cm.fp += count,
+                            (false, true) => cm.fn_ += count,
+                            (false, false) => cm.tn += count,
+                        }
+                    }
+                }
+                cm
+            })
+            .collect(),
+    )
+}
+
 /// Masks of a small-integer image: `index(v)` maps a value to `0..size`, where index 0 is the value `offset`.
 fn masks_by_table<T: Copy + Sync>(
     image: &ArrayD<T>,
@@ -250,6 +352,46 @@ mod tests {
         let f = ImageData::F32(ArrayD::from_shape_vec(IxDyn(&[2]), vec![1.0, 1.5]).unwrap());
         assert!(matches!(label_masks(&f, &labels, "reference"), Err(LabelError::NotALabelImage { .. })));
     }
+    #[test]
+    fn joint_histogram_confusions_equal_mask_counts() {
+        let labels = LabelSpec::parse_list("1=A,2=B,2+3=BC,7=ABSENT,-5=NEG").unwrap();
+        let n = 5000usize;
+        let mut state = 3u64;
+        let mut next = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % 5
+        };
+        let p: Vec<i64> = (0..n).map(|_| next() as i64).collect();
+        let r: Vec<i64> = (0..n).map(|_| next() as i64).collect();
+        let shape = IxDyn(&[10, 20, 25]);
+        let as_u8 = |v: &[i64]| {
+            ImageData::U8(
+                ArrayD::from_shape_vec(shape.clone(), v.iter().map(|&x| x as u8).collect()).unwrap(),
+            )
+        };
+        let as_i16 = |v: &[i64]| {
+            ImageData::I16(
+                ArrayD::from_shape_vec(
+                    shape.clone(),
+                    v.iter().map(|&x| if x == 4 { -5 } else { x as i16 }).collect(),
+                )
+                .unwrap(),
+            )
+        };
+        for (pi, ri) in [(as_u8(&p), as_u8(&r)), (as_i16(&p), as_i16(&r))] {
+            let fast = label_confusions(&pi, &ri, &labels).expect("small integers");
+            let pm = label_masks(&pi, &labels, "prediction").unwrap();
+            let rm = label_masks(&ri, &labels, "reference").unwrap();
+            for (k, cm) in fast.iter().enumerate() {
+                assert_eq!(*cm, ConfusionMatrix::from_masks(pm[k].view(), rm[k].view()), "label {k}");
+            }
+        }
+        // Other pixel types, or differing types: the caller builds masks.
+        let f = ImageData::F32(ArrayD::zeros(shape.clone()));
+        assert!(label_confusions(&f, &f, &labels).is_none());
+        assert!(label_confusions(&as_u8(&p), &as_i16(&r), &labels).is_none());
+    }
+
     #[test]
     fn table_and_generic_paths_agree() {
         let labels = LabelSpec::parse_list("-3=NEG,1=ONE,2+300=MIXED,70000=FAR").unwrap();

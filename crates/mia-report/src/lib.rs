@@ -60,7 +60,7 @@ pub use cohort::{
     Pair, Unmatched,
 };
 pub use evaluator::{EvaluationError, Evaluator, Target, IMAGE_LABEL};
-pub use labels::{label_masks, LabelError, LabelSpec};
+pub use labels::{label_confusions, label_masks, LabelError, LabelSpec};
 pub use pyfmt::{python_fixed, python_repr, python_value};
 pub use results::{EvaluationResult, Results, SubjectFailure};
 pub use statistics::{
