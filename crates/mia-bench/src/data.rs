@@ -173,12 +173,14 @@ fn read_into_and_memcpy(h5: &Path, passes: usize, rows: &mut Rows) -> anyhow::Re
             FILE,
             &["loading", "hdf5", st, "per_sample_s"],
         ));
-        // The copy floor: the same number of bytes from a source volume into the reused buffer.
-        let source = vec![1f32; len.max(1) * 2];
+        // The copy floor: the same number of bytes into the reused buffer, from successive places of a source
+        // larger than the caches (64 MiB and at least two samples), as the dataset's samples come from memory.
+        let source = vec![1f32; (len * 2).max(16 << 20)];
+        let windows = source.len() / len;
         let mut copy_pass = || {
             let t = Instant::now();
             for k in 0..samples.len() {
-                let offset = (k % 2) * len;
+                let offset = (k % windows) * len;
                 buffer.copy_from_slice(&source[offset..offset + len]);
                 std::hint::black_box(&buffer);
             }
@@ -226,7 +228,10 @@ fn loader_throughput(h5: &Path, rows: &mut Rows) -> anyhow::Result<()> {
         epoch(0)?;
         let t: Vec<f64> = (1..=3).map(&mut epoch).collect::<anyhow::Result<_>>()?;
         let what = if stacked { "stacked into one array" } else { "as samples" };
-        eprintln!("  (loader: {:.0} slices/s with {workers} workers, batches of 32 {what})", 1.0 / median(&t));
+        eprintln!(
+            "  (loader: {:.0} slices/s with {workers} workers, batches of 32 {what})",
+            1.0 / median(&t)
+        );
         rows.push(row(
             &format!("loader: seconds per slice, {workers} workers, batches of 32 {what}"),
             "pymia",
