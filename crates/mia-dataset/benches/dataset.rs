@@ -6,6 +6,8 @@
 //!   `Dataset::read_into` (memory-mapped fast path for contiguous data), `hdf5` is hdf5-metno's hyperslab read of
 //!   the same selection, `memcpy` copies the same number of bytes between two buffers (the floor).
 
+#![allow(missing_docs)] // criterion_group! generates an undocumented function.
+
 use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -82,9 +84,9 @@ fn bench(c: &mut Criterion) {
             g.bench_function(BenchmarkId::new(format!("{storage}/{sel_name}"), "mmap"), |b| {
                 b.iter(|| ds.read_into("images", 0, sel, &mut buf).unwrap())
             });
-            let hs = match sel_name {
-                &"full" => ndarray::s![.., .., .., ..],
-                &"patch84" => ndarray::s![40..124, 60..144, 40..124, ..],
+            let hs = match *sel_name {
+                "full" => ndarray::s![.., .., .., ..],
+                "patch84" => ndarray::s![40..124, 60..144, 40..124, ..],
                 _ => ndarray::s![90..91, .., .., ..],
             };
             g.bench_function(BenchmarkId::new(format!("{storage}/{sel_name}"), "hdf5"), |b| {
