@@ -104,3 +104,41 @@ pub(crate) fn write_maybe_gz(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn read_all(path: &Path) -> Result<Vec<u8>> {
+        let mut s = open_maybe_gz(path)?;
+        let mut v = Vec::new();
+        s.reader.read_to_end(&mut v).map_err(|e| IoError::io(path, e))?;
+        Ok(v)
+    }
+
+    #[test]
+    fn gzip_members_and_truncation() {
+        let dir = tempfile::tempdir().unwrap();
+        let a: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let b: Vec<u8> = (0..5_000u32).map(|i| (i % 13) as u8).collect();
+        // One member, several members, and two identical members: every member is read.
+        for (name, parts) in [("one.gz", vec![&a]), ("two.gz", vec![&a, &b]), ("same.gz", vec![&a, &a])] {
+            let path = dir.path().join(name);
+            let bytes: Vec<u8> = parts.iter().flat_map(|p| gzip(p)).collect();
+            std::fs::write(&path, bytes).unwrap();
+            let want: Vec<u8> = parts.iter().flat_map(|p| p.iter().copied()).collect();
+            assert_eq!(read_all(&path).unwrap(), want, "{name}");
+        }
+        // Truncated: an error, not a panic.
+        let cut = dir.path().join("cut.gz");
+        let bytes = gzip(&a);
+        std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+        assert!(read_all(&cut).is_err());
+    }
+}
