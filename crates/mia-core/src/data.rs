@@ -259,7 +259,7 @@ pub fn stack_last<T: Copy + Default>(parts: &[ArrayViewD<'_, T>]) -> Option<Arra
     };
     let n = parts.len();
     // `vec![default; n]` of a number is a zeroed allocation (no memset pass).
-    let mut out = vec![T::default(); first.len() * n];
+    let mut out = try_zeroed_vec::<T>(first.len() * n)?;
     match slices.as_slice() {
         [only] => out.copy_from_slice(only),
         [a, b] => {
@@ -287,7 +287,35 @@ pub fn try_zeroed_vec<T: Clone + Default>(n: usize) -> Option<Vec<T>> {
     let mut probe: Vec<T> = Vec::new();
     probe.try_reserve_exact(n).ok()?;
     drop(probe);
-    Some(vec![T::default(); n])
+    let v = vec![T::default(); n];
+    advise_huge_pages(&v);
+    Some(v)
+}
+
+/// Asks Linux for transparent huge pages on a large, still untouched buffer (as numpy does for arrays of 4 MiB and
+/// more): its first writes then fault in 2 MiB pages instead of 4 KiB ones, which halves the cost of filling a
+/// fresh volume. Only advice: contents and behaviour do not change, and it is a no-op elsewhere.
+fn advise_huge_pages<T>(v: &[T]) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE: usize = 2 << 20;
+        let bytes = std::mem::size_of_val(v);
+        if bytes < 2 * HUGE {
+            return;
+        }
+        let start = v.as_ptr() as usize;
+        let first = start.next_multiple_of(HUGE);
+        let end = (start + bytes) / HUGE * HUGE;
+        if end > first {
+            // SAFETY: the range lies inside the live allocation of `v`; MADV_HUGEPAGE changes neither the
+            // mapping's contents nor its validity, only how later page faults are served.
+            unsafe {
+                libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = v;
 }
 
 #[cfg(test)]
