@@ -138,6 +138,36 @@ pub(crate) fn region_mut<'a, T>(a: &'a mut ArrayD<T>, ranges: &[Range<usize>]) -
     v
 }
 
+/// Runs `$fixed` with the type `$d` bound to the fixed-rank dimension for ranks 1-5 (ndarray's `Zip` over fixed
+/// dimensions is much faster than over `IxDyn`), `$dynamic` otherwise.
+macro_rules! by_rank {
+    ($ndim:expr, $d:ident => $fixed:expr, dynamic => $dynamic:expr) => {
+        match $ndim {
+            1 => {
+                type $d = Ix1;
+                $fixed
+            }
+            2 => {
+                type $d = Ix2;
+                $fixed
+            }
+            3 => {
+                type $d = Ix3;
+                $fixed
+            }
+            4 => {
+                type $d = Ix4;
+                $fixed
+            }
+            5 => {
+                type $d = Ix5;
+                $fixed
+            }
+            _ => $dynamic,
+        }
+    };
+}
+
 /// Copies `data` (already shaped like the region) into the region of `values`: contiguous regions (slices of a
 /// C-ordered buffer) as one `copy_from_slice`, others with a fixed-rank `assign`.
 pub(crate) fn assign_region<T: AssembleElement>(
@@ -152,20 +182,10 @@ pub(crate) fn assign_region<T: AssembleElement>(
             return;
         }
     }
-    macro_rules! fixed {
-        ($d:ty) => {{
-            let mut m = m.into_dimensionality::<$d>().expect("rank checked");
-            m.assign(&data.into_dimensionality::<$d>().expect("rank checked"));
-        }};
-    }
-    match m.ndim() {
-        1 => fixed!(Ix1),
-        2 => fixed!(Ix2),
-        3 => fixed!(Ix3),
-        4 => fixed!(Ix4),
-        5 => fixed!(Ix5),
-        _ => m.assign(&data),
-    }
+    by_rank!(m.ndim(), D => {
+        let mut m = m.into_dimensionality::<D>().expect("rank checked");
+        m.assign(&data.into_dimensionality::<D>().expect("rank checked"));
+    }, dynamic => m.assign(&data))
 }
 
 /// Writes `data` (already shaped like the region) into the region of `values`/`weights`.
@@ -181,26 +201,13 @@ pub(crate) fn write<T: AssembleElement>(
     let w = region_mut(weights, ranges);
     let window =
         window.as_ref().map(|k| k.broadcast(data.raw_dim()).expect("window is shaped for broadcasting"));
-    // Zip over fixed dimensions is much faster than over IxDyn: dispatch on the rank.
-    macro_rules! fixed {
-        ($d:ty) => {
-            kernel::<T, $d>(
-                combine,
-                m.into_dimensionality().expect("rank checked"),
-                w.into_dimensionality().expect("rank checked"),
-                data.into_dimensionality().expect("rank checked"),
-                window.map(|k| k.into_dimensionality().expect("rank checked")),
-            )
-        };
-    }
-    match m.ndim() {
-        1 => fixed!(Ix1),
-        2 => fixed!(Ix2),
-        3 => fixed!(Ix3),
-        4 => fixed!(Ix4),
-        5 => fixed!(Ix5),
-        _ => kernel::<T, IxDyn>(combine, m, w, data, window),
-    }
+    by_rank!(m.ndim(), D => kernel::<T, D>(
+        combine,
+        m.into_dimensionality().expect("rank checked"),
+        w.into_dimensionality().expect("rank checked"),
+        data.into_dimensionality().expect("rank checked"),
+        window.map(|k| k.into_dimensionality().expect("rank checked")),
+    ), dynamic => kernel::<T, IxDyn>(combine, m, w, data, window))
 }
 
 fn kernel<T: AssembleElement, D: Dimension>(

@@ -373,15 +373,12 @@ impl SubjectAssembler {
             assign_region(values, &ranges, data);
             buffer.regions.push(ranges);
         } else {
-            let full = values.shape().to_vec();
-            let alloc_err = || AssembleError::Allocation { subject, elements: full.iter().product() };
-            if buffer.weights.is_none() {
-                let w = buffer.weights_from_regions(&full).ok_or_else(alloc_err)?;
-                buffer.weights = Some(w);
-                buffer.regions = Vec::new();
+            if buffer.materialise().is_none() {
+                return Err(AssembleError::Allocation { subject, elements: buffer.values.len() });
             }
-            let values = T::values_mut(&mut buffer.values).expect("type checked above");
-            let weights = buffer.weights.as_mut().expect("allocated above");
+            let KeyBuffer { values, weights, .. } = buffer;
+            let values = T::values_mut(values).expect("type checked above");
+            let weights = weights.as_mut().expect("materialised above");
             write(config.combine, values, weights, &ranges, data, window);
         }
         buffer.progress.record(expression);

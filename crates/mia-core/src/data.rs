@@ -233,7 +233,7 @@ impl Image {
 }
 
 /// Stacks same-shaped arrays along a new last axis (numpy's `stack(parts, axis=-1)`: channels last), or `None`
-/// when there are no parts or their shapes differ.
+/// when there are no parts, their shapes differ or the output cannot be allocated.
 ///
 /// Contiguous inputs are interleaved directly (about two passes over the output); `ndarray::stack` walks the
 /// strided output element by element and is several times slower for whole volumes.

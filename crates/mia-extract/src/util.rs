@@ -87,19 +87,23 @@ fn stack_at(parts: &[ImageData], what: &str, last: bool) -> Result<ImageData> {
             ));
         }
     }
-    Ok(stack_elem(first, parts, last))
+    stack_elem(first, parts, last).ok_or_else(|| {
+        let elements = first.len() * parts.len();
+        ExtractError::params("stack", format!("{what}: cannot allocate {elements} elements"))
+    })
 }
 
-fn stack_elem(first: &ImageData, parts: &[ImageData], last: bool) -> ImageData {
+/// `None` only when the stacked array cannot be allocated (shapes and types are checked by the caller).
+fn stack_elem(first: &ImageData, parts: &[ImageData], last: bool) -> Option<ImageData> {
     macro_rules! go {
         ($t:ty) => {{
             let views: Vec<_> = parts.iter().map(|p| p.view::<$t>().expect("types checked")).collect();
             let stacked = if last {
-                mia_core::stack_last(&views).expect("shapes checked")
+                mia_core::stack_last(&views)?
             } else {
                 ndarray::stack(Axis(0), &views).expect("shapes checked")
             };
-            <$t as IntoImageData>::wrap(stacked)
+            Some(<$t as IntoImageData>::wrap(stacked))
         }};
     }
     match first {

@@ -1,6 +1,7 @@
 //! Labels to evaluate: a name and one value or a group of values (the union: pymia's tuple labels), and the
 //! one-pass construction of every label's binary mask from a label image.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -155,6 +156,19 @@ pub fn label_confusions(
     }
 }
 
+/// The voxels in logical (C) order: the array's own slice, or a copy of a non-standard layout.
+fn flat<T: Copy>(image: &ArrayD<T>) -> Cow<'_, [T]> {
+    match image.as_slice() {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(image.iter().copied().collect()),
+    }
+}
+
+/// The lookup-table index of label value `v` for a table whose index 0 is the value `offset` (`None` below it).
+fn table_slot(v: i64, offset: i64) -> Option<usize> {
+    v.checked_sub(offset).and_then(|d| usize::try_from(d).ok())
+}
+
 fn confusions_by_table<T: Copy + Sync>(
     prediction: &ArrayD<T>,
     reference: &ArrayD<T>,
@@ -167,9 +181,7 @@ fn confusions_by_table<T: Copy + Sync>(
     let mut sets = vec![0u64; size];
     for (i, l) in labels.iter().enumerate() {
         for &v in &l.values {
-            if let Some(slot) =
-                v.checked_sub(offset).and_then(|d| usize::try_from(d).ok()).and_then(|i| sets.get_mut(i))
-            {
+            if let Some(slot) = table_slot(v, offset).and_then(|k| sets.get_mut(k)) {
                 *slot |= 1 << i;
             }
         }
@@ -187,7 +199,7 @@ fn confusions_by_table<T: Copy + Sync>(
         *id = u8::try_from(k).ok()?;
     }
     let k = distinct.len();
-    let (p, r) = (prediction.as_slice()?, reference.as_slice()?);
+    let (p, r) = (flat(prediction), flat(reference));
     // Joint histogram of (prediction set, reference set), in parallel blocks.
     let histogram = p
         .par_chunks(1 << 18)
@@ -240,22 +252,13 @@ fn masks_by_table<T: Copy + Sync>(
     offset: i64,
 ) -> Vec<ArrayD<bool>> {
     let shape = image.shape().to_vec();
-    let owned;
-    let values: &[T] = match image.as_slice() {
-        Some(s) => s,
-        None => {
-            owned = image.iter().copied().collect::<Vec<T>>();
-            &owned
-        }
-    };
+    let values = flat(image);
     labels
         .par_iter()
         .map(|l| {
             let mut table = vec![false; size];
             for &v in &l.values {
-                if let Some(slot) =
-                    v.checked_sub(offset).and_then(|d| usize::try_from(d).ok()).and_then(|i| table.get_mut(i))
-                {
+                if let Some(slot) = table_slot(v, offset).and_then(|k| table.get_mut(k)) {
                     *slot = true;
                 }
             }
@@ -271,14 +274,7 @@ fn masks_of<T: Element>(
     which: &'static str,
 ) -> Result<Vec<ArrayD<bool>>, LabelError> {
     let shape = image.shape().to_vec();
-    let owned;
-    let values: &[T] = match image.as_slice() {
-        Some(s) => s,
-        None => {
-            owned = image.iter().copied().collect::<Vec<T>>();
-            &owned
-        }
-    };
+    let values = flat(image);
     // Validation: every voxel an integer (only floats can fail).
     if matches!(T::PIXEL_TYPE, PixelType::F32 | PixelType::F64) {
         if let Some(bad) = values.iter().map(|v| v.to_f64()).find(|f| f.fract() != 0.0 || !f.is_finite()) {

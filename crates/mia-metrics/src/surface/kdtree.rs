@@ -197,6 +197,14 @@ pub(crate) fn lattice_distance(a: &[u32; 3], b: &[u32; 3], spacing: [f64; 3]) ->
 mod tests {
     use super::*;
 
+    /// A deterministic generator of numbers below `m`.
+    fn lcg(mut state: u64) -> impl FnMut(u64) -> u32 {
+        move |m| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((state >> 33) % m) as u32
+        }
+    }
+
     fn brute_force(q: &[u32; 3], points: &[[u32; 3]], spacing: [f64; 3]) -> f64 {
         points.iter().map(|p| lattice_distance(q, p, spacing)).fold(f64::INFINITY, f64::min)
     }
@@ -219,11 +227,7 @@ mod tests {
 
     #[test]
     fn local_probe_agrees_with_the_tree() {
-        let mut state = 99u64;
-        let mut next = move |m: u64| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            ((state >> 33) % m) as u32
-        };
+        let mut next = lcg(99);
         let points: Vec<[u32; 3]> = (0..400).map(|_| [next(12), next(12), next(12)]).collect();
         for spacing in [[1.0, 1.0, 1.0], [2.5, 0.8, 0.5], [10.0, 0.1, 1.0]] {
             let tree = LatticeTree::new(&points, spacing);
@@ -254,11 +258,7 @@ mod tests {
     fn hinted_runs_match_brute_force() {
         // Sparse targets (many queries farther than the probe reach) and dense runs of lattice-ordered queries, so
         // that the bound from the previous query skips probes, falls back to the tree, and must stay exact.
-        let mut state = 7u64;
-        let mut next = move |m: u64| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            ((state >> 33) % m) as u32
-        };
+        let mut next = lcg(7);
         let points: Vec<[u32; 3]> = (0..60).map(|_| [next(40), next(40), next(40)]).collect();
         let mut queries: Vec<[u32; 3]> = Vec::new();
         for a in (0..40).step_by(7) {
