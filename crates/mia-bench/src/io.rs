@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use mia_io::metaimage::{write_metaimage_with, MetaImageWriteOptions};
 
-use crate::timing::{row, time_runs, Rows};
+use crate::timing::{row, time_runs, wanted, Rows};
 use crate::Options;
 
 const FILE: &str = "io_speed.json";
@@ -33,31 +33,41 @@ pub(crate) fn run(o: &Options, rows: &mut Rows) -> anyhow::Result<()> {
                 );
                 continue;
             }
+            let (read_name, write_name) =
+                (format!("io read {volume} {key}"), format!("io write {volume} {key}"));
+            if !wanted(&read_name) && !wanted(&write_name) {
+                continue;
+            }
             let image = mia_io::read_image(&path).with_context(|| format!("reading {}", path.display()))?;
             // Every format of a volume must decode to the same voxels and geometry.
             match &first {
                 None => first = Some(image.clone()),
                 Some(f) => check_same(f, &image, &path)?,
             }
-            let t = time_runs(warmup, runs, || {
-                std::hint::black_box(mia_io::read_image(&path)?);
-                Ok(())
-            })?;
-            rows.push(row(
-                &format!("io read {volume} {key}"),
-                "SimpleITK",
-                1,
-                &t,
-                FILE,
-                &["volumes", volume, "formats", key, "read_to_numpy", "median_s"],
-            ));
+            if wanted(&read_name) {
+                let t = time_runs(warmup, runs, || {
+                    std::hint::black_box(mia_io::read_image(&path)?);
+                    Ok(())
+                })?;
+                rows.push(row(
+                    &read_name,
+                    "SimpleITK",
+                    1,
+                    &t,
+                    FILE,
+                    &["volumes", volume, "formats", key, "read_to_numpy", "median_s"],
+                ));
+            }
+            if !wanted(&write_name) {
+                continue;
+            }
             let out = scratch.path().join(format!("out{suffix}"));
             let t = time_runs(0, runs, || {
                 write(&out, &image, key == "mha_compressed")?;
                 Ok(())
             })?;
             rows.push(row(
-                &format!("io write {volume} {key}"),
+                &write_name,
                 "SimpleITK",
                 1,
                 &t,

@@ -262,10 +262,31 @@ fn masks_by_table<T: Copy + Sync>(
                     *slot = true;
                 }
             }
-            let mask: Vec<bool> = values.iter().map(|&v| table[index(v)]).collect();
+            let mut mask = vec![false; values.len()];
+            match contiguous_slots(&table) {
+                // One value or a run of values (nearly every label): a range comparison, which vectorises.
+                Some((lo, span)) => {
+                    for (m, &v) in mask.iter_mut().zip(values.iter()) {
+                        *m = index(v).wrapping_sub(lo) <= span;
+                    }
+                }
+                None => {
+                    for (m, &v) in mask.iter_mut().zip(values.iter()) {
+                        *m = table[index(v)];
+                    }
+                }
+            }
             ArrayD::from_shape_vec(IxDyn(&shape), mask).expect("one value per voxel in logical order")
         })
         .collect()
+}
+
+/// The slots of a membership table as `(first, last − first)` when they form one run (`None` when there are none
+/// or gaps).
+fn contiguous_slots(table: &[bool]) -> Option<(usize, usize)> {
+    let first = table.iter().position(|&t| t)?;
+    let last = table.iter().rposition(|&t| t)?;
+    table[first..=last].iter().all(|&t| t).then_some((first, last - first))
 }
 
 fn masks_of<T: Element>(
@@ -403,6 +424,13 @@ mod tests {
         assert_eq!(a[2].iter().filter(|&&m| m).count(), 2);
         assert_eq!(a[3].iter().filter(|&&m| m).count(), 0);
         assert_eq!(b[3].iter().filter(|&&m| m).count(), 1);
+        // A run of values (the range comparison) and a run with a gap (the table).
+        let runs = LabelSpec::parse_list("0+1+2=RUN,-3+-1=GAP").unwrap();
+        let a = label_masks(&i16s, &runs, "prediction").unwrap();
+        let b = label_masks(&i64s, &runs, "prediction").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a[0].iter().filter(|&&m| m).count(), 3);
+        assert_eq!(a[1].iter().filter(|&&m| m).count(), 2);
     }
 
     fn m_b() -> &'static [bool] {

@@ -5,10 +5,12 @@
 //! `sqrt(((Δ0·s0)² + (Δ1·s1)²) + (Δ2·s2)²)`, the exact operation order of scipy's `distance_transform_edt` with
 //! `sampling=`, so the values equal the exact Euclidean distance transform that pymia and DeepMind read off.
 //!
-//! Most surface points lie within a voxel or two of the other surface. Before the tree, a query therefore probes a
-//! bitmap of the target lattice at the offsets of its 26-neighbourhood ball, in increasing distance order: the first
-//! hit is the exact nearest distance (every closer lattice offset was probed before it); only queries without a
-//! target that close go to the tree.
+//! Most surface points lie within a few voxels of the other surface. Before the tree, a query therefore searches a
+//! bitmap of the targets row by row ([`RowGrid`]): rows along the last axis in increasing distance of their
+//! (axis 0, axis 1) offset, the nearest set bit of each row by a leading/trailing-zero count, until no closer row
+//! remains. That is exact, visits about `π·d²` rows for a target at distance `d`, and answers every query whose
+//! nearest target lies within the table of row offsets (the whole extent of all but very large target sets); only
+//! the others go to the tree.
 //!
 //! kiddo's mutable `KdTree` panics when more than a bucket's worth of points share one coordinate (common on a
 //! lattice); the immutable tree, built once from a slice, does not. `SquaredEuclidean` yields squared distances.
@@ -30,17 +32,28 @@ pub(crate) struct LatticeTree<'a> {
     tree: OnceLock<Tree>,
     points: &'a [[u32; 3]],
     spacing: [f64; 3],
-    local: Option<LocalGrid>,
+    local: Option<(LocalGrid, RowGrid)>,
 }
 
-/// Most lattice offsets probed before a query goes to the tree.
+/// Most lattice offsets probed before a query goes to the row search.
 const MAX_LOCAL_OFFSETS: usize = 1024;
 
 /// A bitmap of the target points and the lattice offsets to probe, sorted by distance.
+///
+/// The bitmap covers the targets' extent plus a margin of the largest offset on every side, so a query inside the
+/// extent probes with one add and one bit test per offset (no bounds checks); queries outside it take a checked path.
 struct LocalGrid {
+    /// Extent of the targets (one past the largest coordinate per axis).
     dims: [usize; 3],
+    /// Margin per axis (the largest |offset| component).
+    pad: [usize; 3],
+    /// Strides of the padded bitmap, in bits.
+    strides: [usize; 3],
     bits: Vec<u64>,
-    offsets: Vec<([i64; 3], f64)>,
+    /// Offsets sorted by distance: lattice offset, its length and its step in the padded bitmap.
+    offsets: Vec<[i64; 3]>,
+    distances: Vec<f64>,
+    steps: Vec<isize>,
 }
 
 impl LocalGrid {
@@ -50,11 +63,6 @@ impl LocalGrid {
             for a in 0..3 {
                 dims[a] = dims[a].max(p[a] as usize + 1);
             }
-        }
-        let mut bits = vec![0u64; (dims[0] * dims[1] * dims[2]).div_ceil(64)];
-        for p in points {
-            let x = (p[0] as usize * dims[1] + p[1] as usize) * dims[2] + p[2] as usize;
-            bits[x / 64] |= 1 << (x % 64);
         }
         // Every lattice offset within a ball of about MAX_LOCAL_OFFSETS lattice points (at least the
         // 26-neighbourhood), sorted by distance. A probe costs a bit test, a tree query about as much as a thousand.
@@ -81,24 +89,54 @@ impl LocalGrid {
             let cut = offsets[MAX_LOCAL_OFFSETS].1;
             offsets.retain(|o| o.1 < cut);
         }
-        LocalGrid { dims, bits, offsets }
+        let mut pad = [0usize; 3];
+        for (o, _) in &offsets {
+            for a in 0..3 {
+                pad[a] = pad[a].max(o[a].unsigned_abs() as usize);
+            }
+        }
+        let padded = [0, 1, 2].map(|a| dims[a] + 2 * pad[a]);
+        let strides = [padded[1] * padded[2], padded[2], 1];
+        let mut bits = vec![0u64; (padded[0] * padded[1] * padded[2]).div_ceil(64)];
+        for p in points {
+            let x = (0..3).map(|a| (p[a] as usize + pad[a]) * strides[a]).sum::<usize>();
+            bits[x / 64] |= 1 << (x % 64);
+        }
+        let steps = offsets
+            .iter()
+            .map(|(o, _)| (0..3).map(|a| o[a] as isize * strides[a] as isize).sum::<isize>())
+            .collect();
+        let distances = offsets.iter().map(|o| o.1).collect();
+        let offsets = offsets.into_iter().map(|o| o.0).collect();
+        LocalGrid { dims, pad, strides, bits, offsets, distances, steps }
     }
 
     /// The exact nearest distance if a target lies within the probed offsets. No target is closer than `lower`
     /// (a bound from a neighbouring query), so the offsets below it are skipped.
     fn nearest(&self, q: &[u32; 3], lower: f64) -> Option<f64> {
-        let [d0, d1, d2] = self.dims;
-        let first = if lower > 0.0 { self.offsets.partition_point(|o| o.1 < lower) } else { 0 };
-        for (o, d) in &self.offsets[first..] {
-            let a = i64::from(q[0]) + o[0];
-            let b = i64::from(q[1]) + o[1];
-            let c = i64::from(q[2]) + o[2];
-            if a < 0 || b < 0 || c < 0 || a as usize >= d0 || b as usize >= d1 || c as usize >= d2 {
-                continue;
+        let first = if lower > 0.0 { self.distances.partition_point(|&d| d < lower) } else { 0 };
+        if (0..3).all(|a| (q[a] as usize) < self.dims[a]) {
+            // Inside the extent: every probe lands in the padded bitmap.
+            let base = (0..3).map(|a| (q[a] as usize + self.pad[a]) * self.strides[a]).sum::<usize>();
+            let bits = self.bits.as_slice();
+            for (k, &step) in self.steps.iter().enumerate().skip(first) {
+                let x = base.wrapping_add_signed(step);
+                if bits[x / 64] >> (x % 64) & 1 == 1 {
+                    return Some(self.distances[k]);
+                }
             }
-            let x = (a as usize * d1 + b as usize) * d2 + c as usize;
-            if self.bits[x / 64] >> (x % 64) & 1 == 1 {
-                return Some(*d);
+            return None;
+        }
+        for (o, &d) in self.offsets.iter().zip(&self.distances).skip(first) {
+            let mut x = 0usize;
+            let mut inside = true;
+            for a in 0..3 {
+                let c = i64::from(q[a]) + o[a];
+                inside &= c >= 0 && (c as usize) < self.dims[a];
+                x = x.wrapping_add((c as usize).wrapping_add(self.pad[a]).wrapping_mul(self.strides[a]));
+            }
+            if inside && self.bits[x / 64] >> (x % 64) & 1 == 1 {
+                return Some(d);
             }
         }
         None
@@ -106,7 +144,164 @@ impl LocalGrid {
 
     /// The largest probed distance: a query whose nearest target is farther goes to the tree.
     fn reach(&self) -> f64 {
-        self.offsets.last().map_or(0.0, |o| o.1)
+        self.distances.last().map_or(0.0, |&d| d)
+    }
+}
+
+/// Most (axis 0, axis 1) row offsets in the search table; queries whose nearest target lies farther go to the tree.
+const MAX_ROW_OFFSETS: usize = 16_384;
+
+/// The targets as a bitmap of rows along the last axis, and the row offsets to visit, sorted by distance.
+///
+/// The squared distance from `q` to its nearest target is `min over rows (Δ0, Δ1) of ((Δ0·s0)² + (Δ1·s1)²) +
+/// (Δ2·s2)²`, where `Δ2` is the distance along the row from `q`'s position to the row's nearest set bit, which
+/// leading/trailing-zero counts find in a word or two. Visiting the rows in increasing `(Δ0·s0)² + (Δ1·s1)²` and
+/// stopping once that alone reaches the best candidate visits about `π·d²` rows for a target at distance `d`
+/// (a 3-D probe visits `4/3·π·d³` lattice points), without any bound on the distance along the rows.
+struct RowGrid {
+    /// Extent of the targets (one past the largest coordinate per axis).
+    dims: [usize; 3],
+    /// Words per row (the last axis padded to a multiple of 64 bits).
+    words: usize,
+    bits: Vec<u64>,
+    /// Row offsets (Δ0, Δ1) with their squared physical length, sorted by it; complete up to `complete_sq`.
+    rows: Vec<(i32, i32, f64)>,
+    complete_sq: f64,
+    /// Whether the table holds every row offset within the extent (so a query inside it never needs the tree).
+    covers_extent: bool,
+    spacing: [f64; 3],
+}
+
+impl RowGrid {
+    fn new(points: &[[u32; 3]], spacing: [f64; 3]) -> RowGrid {
+        let mut dims = [0usize; 3];
+        for p in points {
+            for a in 0..3 {
+                dims[a] = dims[a].max(p[a] as usize + 1);
+            }
+        }
+        let words = dims[2].div_ceil(64);
+        let mut bits = vec![0u64; dims[0] * dims[1] * words];
+        for p in points {
+            let row = (p[0] as usize * dims[1] + p[1] as usize) * words;
+            bits[row + p[2] as usize / 64] |= 1 << (p[2] % 64);
+        }
+        // The table reaches every row of the extent (a query inside the extent never needs more), at most
+        // MAX_ROW_OFFSETS entries.
+        let sq = |d0: i64, d1: i64| {
+            let (a, b) = (d0 as f64 * spacing[0], d1 as f64 * spacing[1]);
+            a * a + b * b
+        };
+        let extent_sq = sq(dims[0] as i64 - 1, dims[1] as i64 - 1);
+        let budget_sq = MAX_ROW_OFFSETS as f64 / std::f64::consts::PI * spacing[0] * spacing[1];
+        let radius_sq = extent_sq.min(budget_sq);
+        let radius = radius_sq.sqrt();
+        // Complete up to `radius_sq` for any query (inside the extent or not).
+        let reach = [0, 1].map(|a| (radius / spacing[a]).floor() as i64 + 1);
+        let mut rows = Vec::new();
+        for d0 in -reach[0]..=reach[0] {
+            for d1 in -reach[1]..=reach[1] {
+                let p = sq(d0, d1);
+                if p <= radius_sq {
+                    rows.push((d0 as i32, d1 as i32, p));
+                }
+            }
+        }
+        rows.sort_by(|x, y| x.2.total_cmp(&y.2).then((x.0, x.1).cmp(&(y.0, y.1))));
+        let mut complete_sq = radius_sq;
+        let mut covers_extent = extent_sq <= budget_sq;
+        if rows.len() > MAX_ROW_OFFSETS {
+            // Keep a prefix that is complete up to (below) its cut.
+            complete_sq = rows[MAX_ROW_OFFSETS].2;
+            rows.retain(|r| r.2 < complete_sq);
+            covers_extent = false;
+        }
+        RowGrid { dims, words, bits, rows, complete_sq, covers_extent, spacing }
+    }
+
+    /// The exact nearest distance, unless the nearest target lies beyond the table (then `None`: ask the tree).
+    /// `limit_sq` is an upper bound of the squared distance (from a neighbouring query) that prunes the search.
+    fn nearest(&self, q: &[u32; 3], limit_sq: f64) -> Option<f64> {
+        let s2 = self.spacing[2];
+        let mut best_sq = f64::INFINITY;
+        for &(d0, d1, p) in &self.rows {
+            let bound = best_sq.min(limit_sq);
+            if p >= bound {
+                // Every row closer than the bound was visited; the rest (in the table or beyond it) are farther.
+                // Below the limit the best candidate is exact; a limit below it (rounding) asks the tree.
+                return (best_sq <= limit_sq).then(|| best_sq.sqrt());
+            }
+            let z = i64::from(q[0]) + i64::from(d0);
+            let y = i64::from(q[1]) + i64::from(d1);
+            if z < 0 || y < 0 || z as usize >= self.dims[0] || y as usize >= self.dims[1] {
+                continue;
+            }
+            let start = (z as usize * self.dims[1] + y as usize) * self.words;
+            let row = &self.bits[start..start + self.words];
+            // Rows are a few words long: scanning one whole costs less than bounding the scan by the distance.
+            if let Some(dx) = nearest_in_row(row, q[2] as usize, usize::MAX) {
+                let t = dx as f64 * s2;
+                let candidate = p + t * t;
+                if candidate < best_sq {
+                    best_sq = candidate;
+                }
+            }
+        }
+        // The whole table was visited: exact if no row beyond it can be closer.
+        let inside = (q[0] as usize) < self.dims[0] && (q[1] as usize) < self.dims[1];
+        (best_sq.is_finite() && (best_sq <= self.complete_sq || (self.covers_extent && inside)))
+            .then(|| best_sq.sqrt())
+    }
+}
+
+/// The smallest `|x − i|` over the set bits `i` of `row`, if at most `max`.
+fn nearest_in_row(row: &[u64], x: usize, max: usize) -> Option<usize> {
+    let n = row.len() * 64;
+    let mut best: Option<usize> = None;
+    // At or after x.
+    if x < n {
+        let mut w = x / 64;
+        let mut word = row[w] & (u64::MAX << (x % 64));
+        loop {
+            if word != 0 {
+                let d = w * 64 + word.trailing_zeros() as usize - x;
+                if d <= max {
+                    best = Some(d);
+                }
+                break;
+            }
+            w += 1;
+            if w >= row.len() || w * 64 - x > max {
+                break;
+            }
+            word = row[w];
+        }
+    }
+    // Before x (or the last bits when x lies past the row), strictly closer than what was found.
+    let max = match best {
+        Some(0) => return best,
+        Some(d) => d - 1,
+        None => max,
+    };
+    let from = match x.checked_sub(1) {
+        None => return best,
+        Some(before) => before.min(n - 1),
+    };
+    let mut w = from / 64;
+    let mut word = row[w] & (u64::MAX >> (63 - from % 64));
+    loop {
+        if word != 0 {
+            let d = x - (w * 64 + 63 - word.leading_zeros() as usize);
+            if d <= max {
+                best = Some(d);
+            }
+            return best;
+        }
+        if w == 0 || x - (w * 64 - 1) > max {
+            return best;
+        }
+        w -= 1;
+        word = row[w];
     }
 }
 
@@ -120,7 +315,8 @@ fn offset_distance(o: [i64; 3], spacing: [f64; 3]) -> f64 {
 impl<'a> LatticeTree<'a> {
     /// Builds the tree over `points` (lattice coordinates) for the given spacing.
     pub(crate) fn new(points: &'a [[u32; 3]], spacing: [f64; 3]) -> LatticeTree<'a> {
-        let local = (!points.is_empty()).then(|| LocalGrid::new(points, spacing));
+        let local =
+            (!points.is_empty()).then(|| (LocalGrid::new(points, spacing), RowGrid::new(points, spacing)));
         LatticeTree { tree: OnceLock::new(), points, spacing, local }
     }
 
@@ -130,21 +326,27 @@ impl<'a> LatticeTree<'a> {
         self.nearest_after(query, None)
     }
 
-    /// [`Self::nearest_distance`] with the result of a nearby query as a hint: by the triangle inequality no target
-    /// is closer than `d_prev − |query − prev|`, which skips the near probes (or all of them) for far queries.
+    /// [`Self::nearest_distance`] with the result of a nearby query as a hint: by the triangle inequality the nearest
+    /// target is at most `d_prev + |query − prev|` away, which bounds the search from the start.
     fn nearest_after(&self, query: &[u32; 3], previous: Option<(&[u32; 3], f64)>) -> f64 {
-        let Some(local) = &self.local else {
+        let Some((near, rows)) = &self.local else {
             return f64::INFINITY;
         };
-        let lower = previous.map_or(0.0, |(p, d)| {
-            let bound = d - lattice_distance(query, p, self.spacing);
-            // Margin for rounding: the bound only skips probes, it never decides a distance.
-            bound - 1e-9 * (1.0 + d)
+        // Triangle inequality with the previous query's distance: the nearest target is at least
+        // `d_prev − |query − prev|` and at most `d_prev + |query − prev|` away (with margins for rounding: the
+        // bounds only prune, they never decide a distance).
+        let (lower, limit_sq) = previous.map_or((0.0, f64::INFINITY), |(p, d)| {
+            let step = lattice_distance(query, p, self.spacing);
+            let u = (d + step) * (1.0 + 1e-9);
+            (d - step - 1e-9 * (1.0 + d), u * u)
         });
-        if lower <= local.reach() {
-            if let Some(d) = local.nearest(query, lower) {
+        if lower <= near.reach() {
+            if let Some(d) = near.nearest(query, lower) {
                 return d;
             }
+        }
+        if let Some(d) = rows.nearest(query, limit_sq) {
+            return d;
         }
         let tree = self.tree.get_or_init(|| {
             let physical: Vec<[f64; 3]> = self.points.iter().map(|p| physical(p, self.spacing)).collect();
@@ -226,25 +428,67 @@ mod tests {
     }
 
     #[test]
-    fn local_probe_agrees_with_the_tree() {
+    fn local_search_agrees_with_the_tree() {
         let mut next = lcg(99);
-        let points: Vec<[u32; 3]> = (0..400).map(|_| [next(12), next(12), next(12)]).collect();
-        for spacing in [[1.0, 1.0, 1.0], [2.5, 0.8, 0.5], [10.0, 0.1, 1.0]] {
+        let points: Vec<[u32; 3]> = (0..400).map(|_| [next(12), next(12), next(70)]).collect();
+        for spacing in [[1.0, 1.0, 1.0], [2.5, 0.8, 0.5], [10.0, 0.1, 1.0], [0.3, 0.4, 7.0]] {
             let tree = LatticeTree::new(&points, spacing);
-            let grid = tree.local.as_ref().expect("grid");
-            assert!(grid.offsets.len() <= MAX_LOCAL_OFFSETS);
-            let mut local_hits = 0;
+            let (near, grid) = tree.local.as_ref().expect("grid");
+            assert!(grid.rows.len() <= MAX_ROW_OFFSETS);
+            assert!(near.offsets.len() <= MAX_LOCAL_OFFSETS);
             for _ in 0..300 {
-                let q = [next(14), next(14), next(14)];
+                // Queries inside and outside the targets' extent, also past the end of the rows.
+                let q = [next(16), next(16), next(140)];
                 let want = brute_force(&q, &points, spacing);
-                assert_eq!(tree.nearest_distance(&q), want);
-                if let Some(d) = grid.nearest(&q, 0.0) {
-                    local_hits += 1;
+                assert_eq!(tree.nearest_distance(&q), want, "{q:?} {spacing:?}");
+                match grid.nearest(&q, f64::INFINITY) {
+                    Some(local) => assert_eq!(local, want),
+                    // Only a query outside the extent of axes 0 and 1 may need rows beyond the table.
+                    None => assert!(q[0] >= 12 || q[1] >= 12, "{q:?}"),
+                }
+                if let Some(d) = near.nearest(&q, 0.0) {
                     assert_eq!(d, want);
                 }
             }
-            assert!(local_hits > 0);
         }
+    }
+
+    #[test]
+    fn nearest_in_row_finds_the_closest_bit() {
+        let mut next = lcg(3);
+        for _ in 0..200 {
+            let words = 1 + next(4) as usize;
+            let mut row = vec![0u64; words];
+            for _ in 0..next(6) {
+                let i = next(64 * words as u64) as usize;
+                row[i / 64] |= 1 << (i % 64);
+            }
+            let x = next(64 * words as u64 + 80) as usize;
+            let max = next(200) as usize;
+            let want = (0..64 * words)
+                .filter(|&i| row[i / 64] >> (i % 64) & 1 == 1)
+                .map(|i| i.abs_diff(x))
+                .filter(|&d| d <= max)
+                .min();
+            assert_eq!(nearest_in_row(&row, x, max), want, "{row:?} x={x} max={max}");
+        }
+    }
+
+    #[test]
+    fn targets_beyond_the_table_fall_back_to_the_tree() {
+        // An extent larger than the row table: two clusters far apart along axes 0 and 1.
+        let mut points: Vec<[u32; 3]> = Vec::new();
+        for i in 0..3 {
+            points.push([i, 0, 5]);
+            points.push([400 + i, 390, 7]);
+        }
+        let tree = LatticeTree::new(&points, [1.0, 1.0, 1.0]);
+        let (_, grid) = tree.local.as_ref().expect("grid");
+        assert!(!grid.covers_extent);
+        for q in [[200, 200, 6], [0, 1, 5], [399, 380, 0], [5, 300, 3]] {
+            assert_eq!(tree.nearest_distance(&q), brute_force(&q, &points, [1.0, 1.0, 1.0]));
+        }
+        assert!(grid.nearest(&[200, 200, 6], f64::INFINITY).is_none());
     }
 
     #[test]

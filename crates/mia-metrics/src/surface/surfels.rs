@@ -25,6 +25,9 @@ impl BoundingBox {
 
 /// Bounding box of `a | b`, or `None` when both are empty.
 pub(crate) fn bounding_box(a: &ArrayView3<'_, bool>, b: &ArrayView3<'_, bool>) -> Option<BoundingBox> {
+    if let (Some(sa), Some(sb)) = (a.as_slice(), b.as_slice()) {
+        return bounding_box_rows(as_bytes(sa), as_bytes(sb), a.dim());
+    }
     let mut lo = [usize::MAX; 3];
     let mut hi = [0usize; 3];
     let mut any = false;
@@ -39,6 +42,33 @@ pub(crate) fn bounding_box(a: &ArrayView3<'_, bool>, b: &ArrayView3<'_, bool>) -
         }
     });
     any.then_some(BoundingBox { lo, hi })
+}
+
+/// [`bounding_box`] of two C-ordered masks given as bytes (0/1): each row is searched with `memchr`/`memrchr`,
+/// which skip empty rows at SIMD speed.
+fn bounding_box_rows(a: &[u8], b: &[u8], (n0, n1, n2): (usize, usize, usize)) -> Option<BoundingBox> {
+    let mut lo = [usize::MAX; 3];
+    let mut hi = [0usize; 3];
+    if n2 == 0 {
+        return None;
+    }
+    for (r, (ra, rb)) in a.chunks_exact(n2).zip(b.chunks_exact(n2)).enumerate().take(n0 * n1) {
+        let first = match (memchr::memchr(1, ra), memchr::memchr(1, rb)) {
+            (None, None) => continue,
+            (x, y) => x.unwrap_or(usize::MAX).min(y.unwrap_or(usize::MAX)),
+        };
+        let last = memchr::memrchr(1, ra).unwrap_or(0).max(memchr::memrchr(1, rb).unwrap_or(0));
+        let (i, j) = (r / n1, r % n1);
+        lo = [lo[0].min(i), lo[1].min(j), lo[2].min(first)];
+        hi = [hi[0].max(i), hi[1].max(j), hi[2].max(last)];
+    }
+    (lo[0] != usize::MAX).then_some(BoundingBox { lo, hi })
+}
+
+/// The bytes of a bool slice (each 0 or 1).
+pub(crate) fn as_bytes(s: &[bool]) -> &[u8] {
+    // SAFETY: `bool` has size and alignment 1 and its two values are the bytes 0 and 1; the bytes are only read.
+    unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<u8>(), s.len()) }
 }
 
 /// Surface points of one mask: lattice coordinates (corner or voxel indices in the crop), their neighbour codes
@@ -315,6 +345,11 @@ mod tests {
         b[[3, 4, 1]] = true;
         let bb = bounding_box(&a.view(), &b.view()).unwrap();
         assert_eq!(bb, BoundingBox { lo: [1, 2, 1], hi: [3, 4, 3] });
+        // The strided path (a non-contiguous view) agrees with the row search.
+        let (va, vb) = (a.slice(s![.., .., ..;-1]), b.slice(s![.., .., ..;-1]));
+        assert_eq!(bounding_box(&va, &vb).unwrap(), BoundingBox { lo: [1, 2, 3], hi: [3, 4, 5] });
+        b[[0, 5, 6]] = true;
+        assert_eq!(bounding_box(&a.view(), &b.view()).unwrap(), BoundingBox { lo: [0, 2, 1], hi: [3, 5, 6] });
     }
 
     #[test]
