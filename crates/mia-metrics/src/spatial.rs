@@ -19,6 +19,26 @@ pub(crate) struct Moments {
     sum_products: Vec<i128>,
 }
 
+/// `(n, Σx, Σx²)` over the positions `x` of the ones in a lane of 0/1 bytes, run by run: `memchr` finds each run
+/// `[a, b)` of ones, whose sums have closed forms.
+fn lane_sums(lane: &[u8]) -> (i128, i128, i128) {
+    // Σ_{x<k} x and Σ_{x<k} x².
+    let s1 = |k: i128| k * (k - 1) / 2;
+    let s2 = |k: i128| (k - 1) * k * (2 * k - 1) / 6;
+    let (mut n, mut sx, mut sxx) = (0i128, 0i128, 0i128);
+    let mut at = 0usize;
+    while let Some(found) = memchr::memchr(1, &lane[at..]) {
+        let a = at + found;
+        let b = memchr::memchr(0, &lane[a..]).map_or(lane.len(), |len| a + len);
+        let (ai, bi) = (a as i128, b as i128);
+        n += bi - ai;
+        sx += s1(bi) - s1(ai);
+        sxx += s2(bi) - s2(ai);
+        at = b;
+    }
+    (n, sx, sxx)
+}
+
 impl Moments {
     pub(crate) fn of_mask(mask: ArrayViewD<'_, bool>) -> Self {
         let d = mask.ndim();
@@ -32,15 +52,21 @@ impl Moments {
         let lanes = mask.lanes(Axis(last));
         for lane in lanes {
             // lane_n, Σx, Σx² along the last axis for this lane.
-            let (mut ln, mut lx, mut lxx) = (0i128, 0i128, 0i128);
-            for (x, &v) in lane.iter().enumerate() {
-                if v {
-                    let x = x as i128;
-                    ln += 1;
-                    lx += x;
-                    lxx += x * x;
+            let (ln, lx, lxx) = match lane.as_slice() {
+                Some(values) => lane_sums(crate::surface::bool_bytes(values)),
+                None => {
+                    let (mut ln, mut lx, mut lxx) = (0i128, 0i128, 0i128);
+                    for (x, &v) in lane.iter().enumerate() {
+                        if v {
+                            let x = x as i128;
+                            ln += 1;
+                            lx += x;
+                            lxx += x * x;
+                        }
+                    }
+                    (ln, lx, lxx)
                 }
-            }
+            };
             if ln > 0 {
                 n += ln as u64;
                 for i in 0..last {
@@ -301,6 +327,26 @@ mod tests {
 
     fn cube(lo: usize, hi: usize) -> ArrayD<bool> {
         ArrayD::from_shape_fn(IxDyn(&[10, 10, 10]), |i| (0..3).all(|k| i[k] >= lo && i[k] < hi))
+    }
+
+    #[test]
+    fn lane_sums_by_runs_equal_the_naive_sums() {
+        for bits in [0u32, 1, 0b1011_0110, 0xFFFF_FFFF, 0x8000_0001, 0x0F0F_F0F0] {
+            let lane: Vec<u8> = (0..32).map(|i| (bits >> i & 1) as u8).collect();
+            let naive = (0..32i128)
+                .filter(|&x| lane[x as usize] == 1)
+                .fold((0, 0, 0), |(n, s, q), x| (n + 1, s + x, q + x * x));
+            assert_eq!(lane_sums(&lane), naive, "{bits:#x}");
+        }
+    }
+
+    #[test]
+    fn moments_of_strided_and_contiguous_masks_agree() {
+        let m = ArrayD::from_shape_fn(IxDyn(&[5, 6, 7]), |i| (i[0] * 7 + i[1] * 3 + i[2] * 5) % 4 == 0);
+        let mut reversed = m.clone();
+        reversed.invert_axis(ndarray::Axis(2));
+        let flipped_back = reversed.slice(ndarray::s![.., .., ..;-1]).into_dyn();
+        assert_eq!(Moments::of_mask(m.view()), Moments::of_mask(flipped_back));
     }
 
     #[test]

@@ -60,6 +60,7 @@ pub use average::{average_hausdorff_itk, VoxelDistances};
 pub use biou::boundary_iou;
 pub use stats::DirectedDistances;
 
+pub(crate) use surfels::as_bytes as bool_bytes;
 pub(crate) use surfels::neighbour_offsets as neighbour_offsets_3d;
 
 use kdtree::LatticeTree;

@@ -305,6 +305,9 @@ pub(crate) fn boundary_voxels_of(
     }
     let w = e2 + 2;
     let mut out = SurfacePoints::default();
+    // Per row: `all` = AND of the row's neighbours at every offset (shifted rows of the padded planes), then the
+    // boundary voxels are `centre ∧ ¬all`; both steps are byte operations over whole rows, which vectorise.
+    let mut all = vec![0u8; e2];
     for i in 0..e0 {
         planes.rotate_left(1);
         planes[2].fill((i + 1 < e0).then(|| mask.index_axis(Axis(0), i + 1)));
@@ -312,19 +315,27 @@ pub(crate) fn boundary_voxels_of(
             continue;
         }
         for j in 0..e1 {
-            for k in 0..e2 {
-                let centre = (j + 1) * w + k + 1;
-                if planes[1].data[centre] == 0 {
-                    continue;
+            let centre = (j + 1) * w + 1;
+            let row = &planes[1].data[centre..centre + e2];
+            if memchr::memchr(1, row).is_none() {
+                continue;
+            }
+            all.copy_from_slice(row);
+            for o in &offsets {
+                let start = (centre as isize + o[1] * w as isize + o[2]) as usize;
+                let neighbour = &planes[(1 + o[0]) as usize].data[start..start + e2];
+                for (a, &n) in all.iter_mut().zip(neighbour) {
+                    *a &= n;
                 }
-                let on_boundary = offsets.iter().any(|o| {
-                    let plane = &planes[(1 + o[0]) as usize];
-                    let idx = (centre as isize + o[1] * w as isize + o[2]) as usize;
-                    plane.data[idx] == 0
-                });
-                if on_boundary {
-                    out.push(coord(i, j, k), 0, false);
-                }
+            }
+            for (a, &c) in all.iter_mut().zip(row) {
+                *a = c & !*a;
+            }
+            let mut k = 0;
+            while let Some(found) = memchr::memchr(1, &all[k..]) {
+                k += found;
+                out.push(coord(i, j, k), 0, false);
+                k += 1;
             }
         }
     }
