@@ -121,12 +121,19 @@ pub fn label_masks(
 ) -> Result<Vec<ArrayD<bool>>, LabelError> {
     // Label images of 8- and 16-bit integers (nearly all of them): one lookup table per label, indexed by value.
     match image {
-        ImageData::U8(a) => Ok(masks_by_table(a, labels, usize::from, 1 << 8, 0)),
-        ImageData::I8(a) => Ok(masks_by_table(a, labels, |v| (i16::from(v) + 128) as usize, 1 << 8, -128)),
-        ImageData::U16(a) => Ok(masks_by_table(a, labels, usize::from, 1 << 16, 0)),
-        ImageData::I16(a) => {
-            Ok(masks_by_table(a, labels, |v| (i32::from(v) + 32_768) as usize, 1 << 16, -32_768))
+        ImageData::U8(a) => Ok(masks_by_table(a, labels, usize::from, |v| v as u8, 1 << 8, 0)),
+        ImageData::I8(a) => {
+            Ok(masks_by_table(a, labels, |v| (i16::from(v) + 128) as usize, |v| v as i8, 1 << 8, -128))
         }
+        ImageData::U16(a) => Ok(masks_by_table(a, labels, usize::from, |v| v as u16, 1 << 16, 0)),
+        ImageData::I16(a) => Ok(masks_by_table(
+            a,
+            labels,
+            |v| (i32::from(v) + 32_768) as usize,
+            |v| v as i16,
+            1 << 16,
+            -32_768,
+        )),
         _ => dispatch_image_data!(image, a => masks_of(a, labels, which)),
     }
 }
@@ -243,11 +250,13 @@ fn confusions_by_table<T: Copy + Sync>(
     )
 }
 
-/// Masks of a small-integer image: `index(v)` maps a value to `0..size`, where index 0 is the value `offset`.
-fn masks_by_table<T: Copy + Sync>(
+/// Masks of a small-integer image: `index(v)` maps a value to `0..size`, where index 0 is the value `offset`;
+/// `value` is its inverse (from `offset + index`).
+fn masks_by_table<T: Copy + Sync + PartialOrd>(
     image: &ArrayD<T>,
     labels: &[LabelSpec],
     index: impl Fn(T) -> usize + Sync,
+    value: impl Fn(i64) -> T + Sync,
     size: usize,
     offset: i64,
 ) -> Vec<ArrayD<bool>> {
@@ -264,10 +273,12 @@ fn masks_by_table<T: Copy + Sync>(
             }
             let mut mask = vec![false; values.len()];
             match contiguous_slots(&table) {
-                // One value or a run of values (nearly every label): a range comparison, which vectorises.
+                // One value or a run of values (nearly every label): a range comparison in the pixel type, which
+                // vectorises.
                 Some((lo, span)) => {
+                    let (first, last) = (value(lo as i64 + offset), value((lo + span) as i64 + offset));
                     for (m, &v) in mask.iter_mut().zip(values.iter()) {
-                        *m = index(v).wrapping_sub(lo) <= span;
+                        *m = v >= first && v <= last;
                     }
                 }
                 None => {

@@ -11,12 +11,12 @@
 //! an axis where they differ stays in `B` and reduces that axis' term of the distance while keeping the others —
 //! a closer `B` voxel, a contradiction (this holds for any positive spacing).
 
-use ndarray::{ArrayView3, ArrayViewD, Zip};
+use ndarray::{ArrayView3, ArrayViewD, Axis, Zip};
 use rayon::prelude::*;
 
 use super::kdtree::LatticeTree;
 use super::sums::CompensatedSum;
-use super::surfels::{boundary_voxels_of, bounding_box};
+use super::surfels::{as_bytes as bool_bytes, boundary_voxels_of, bounding_box};
 use super::{as_3d, validate, Connectivity, SurfaceError};
 
 /// Sums of the voxel-to-nearest-voxel distances in both directions, over all object voxels.
@@ -138,17 +138,41 @@ fn compute_3d(
     // Voxels of one mask outside the other, and the voxel counts.
     let mut p_only = Vec::new();
     let mut r_only = Vec::new();
-    Zip::indexed(&p).and(&r).for_each(|(i, j, k), &a, &b| {
-        out.prediction_voxels += u64::from(a);
-        out.reference_voxels += u64::from(b);
-        if a != b {
-            // Crop extents were checked to fit in u32.
+    // Row by row: counts by byte sums, the differing voxels by `memchr` over the XOR of the rows.
+    let mut differ = vec![0u8; p.dim().2];
+    Zip::indexed(p.lanes(Axis(2))).and(r.lanes(Axis(2))).for_each(|(i, j), la, lb| {
+        let (Some(la), Some(lb)) = (la.to_slice(), lb.to_slice()) else {
+            for (k, (&a, &b)) in la.iter().zip(lb.iter()).enumerate() {
+                out.prediction_voxels += u64::from(a);
+                out.reference_voxels += u64::from(b);
+                if a != b {
+                    // Crop extents were checked to fit in u32.
+                    let c = [i as u32, j as u32, k as u32];
+                    if a {
+                        p_only.push(c);
+                    } else {
+                        r_only.push(c);
+                    }
+                }
+            }
+            return;
+        };
+        let (la, lb) = (bool_bytes(la), bool_bytes(lb));
+        out.prediction_voxels += la.iter().map(|&v| u64::from(v)).sum::<u64>();
+        out.reference_voxels += lb.iter().map(|&v| u64::from(v)).sum::<u64>();
+        for (d, (&a, &b)) in differ.iter_mut().zip(la.iter().zip(lb)) {
+            *d = a ^ b;
+        }
+        let mut k = 0;
+        while let Some(found) = memchr::memchr(1, &differ[k..]) {
+            k += found;
             let c = [i as u32, j as u32, k as u32];
-            if a {
+            if la[k] == 1 {
                 p_only.push(c);
             } else {
                 r_only.push(c);
             }
+            k += 1;
         }
     });
     if out.prediction_voxels == 0 || out.reference_voxels == 0 {
@@ -243,6 +267,19 @@ mod tests {
         let (a, b) = brute(&p, &r, spacing);
         assert!((d.prediction_to_reference_mean() - a).abs() < 1e-12);
         assert!((d.reference_to_prediction_mean() - b).abs() < 1e-12);
+    }
+
+    #[test]
+    fn strided_views_match_contiguous_copies() {
+        let p = Array3::from_shape_fn((6, 7, 5), |(i, j, k)| (i * 7 + j * 3 + k * 5) % 11 < 3);
+        let r = Array3::from_shape_fn((6, 7, 5), |(i, j, k)| (i * 2 + j * 5 + k) % 7 == 0);
+        let (vp, vr) = (p.slice(s![.., .., ..;-1]), r.slice(s![.., .., ..;-1]));
+        let (cp, cr) = (vp.to_owned(), vr.to_owned());
+        let spacing = [1.5, 0.7, 2.0];
+        let strided = VoxelDistances::compute(vp.into_dyn(), vr.into_dyn(), &spacing).unwrap();
+        let contiguous =
+            VoxelDistances::compute(cp.view().into_dyn(), cr.view().into_dyn(), &spacing).unwrap();
+        assert_eq!(strided, contiguous);
     }
 
     #[test]
