@@ -17,7 +17,7 @@
 
 use kiddo::immutable::float::kdtree::ImmutableKdTree;
 use kiddo::SquaredEuclidean;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
@@ -64,33 +64,9 @@ impl LocalGrid {
                 dims[a] = dims[a].max(p[a] as usize + 1);
             }
         }
-        // Every lattice offset within a ball of about MAX_LOCAL_OFFSETS lattice points (at least the
-        // 26-neighbourhood), sorted by distance. A probe costs a bit test, a tree query about as much as a thousand.
-        let neighbourhood =
-            ((spacing[0] * spacing[0] + spacing[1] * spacing[1]) + spacing[2] * spacing[2]).sqrt();
-        let volume = spacing[0] * spacing[1] * spacing[2];
-        let ball = (MAX_LOCAL_OFFSETS as f64 * 3.0 / (4.0 * std::f64::consts::PI) * volume).cbrt();
-        let radius = neighbourhood.max(ball);
-        let reach = spacing.map(|s| (radius / s).floor() as i64);
-        let mut offsets = Vec::new();
-        for a in -reach[0]..=reach[0] {
-            for b in -reach[1]..=reach[1] {
-                for c in -reach[2]..=reach[2] {
-                    let d = offset_distance([a, b, c], spacing);
-                    if d <= radius {
-                        offsets.push(([a, b, c], d));
-                    }
-                }
-            }
-        }
-        offsets.sort_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)));
-        if offsets.len() > MAX_LOCAL_OFFSETS {
-            // Keep a prefix that is complete up to its largest distance.
-            let cut = offsets[MAX_LOCAL_OFFSETS].1;
-            offsets.retain(|o| o.1 < cut);
-        }
+        let offsets = cached(&PROBE_TABLES, spacing, || probe_table(spacing));
         let mut pad = [0usize; 3];
-        for (o, _) in &offsets {
+        for (o, _) in offsets.iter() {
             for a in 0..3 {
                 pad[a] = pad[a].max(o[a].unsigned_abs() as usize);
             }
@@ -107,7 +83,7 @@ impl LocalGrid {
             .map(|(o, _)| (0..3).map(|a| o[a] as isize * strides[a] as isize).sum::<isize>())
             .collect();
         let distances = offsets.iter().map(|o| o.1).collect();
-        let offsets = offsets.into_iter().map(|o| o.0).collect();
+        let offsets = offsets.iter().map(|o| o.0).collect();
         LocalGrid { dims, pad, strides, bits, offsets, distances, steps }
     }
 
@@ -164,9 +140,9 @@ struct RowGrid {
     /// Words per row (the last axis padded to a multiple of 64 bits).
     words: usize,
     bits: Vec<u64>,
-    /// Row offsets (Δ0, Δ1) with their squared physical length, sorted by it; complete up to `complete_sq`.
-    rows: Vec<(i32, i32, f64)>,
-    complete_sq: f64,
+    /// Row offsets (Δ0, Δ1) with their squared physical length, sorted by it, and the squared length below which
+    /// the table is complete ([`row_table`]).
+    table: Arc<(Vec<(i32, i32, f64)>, f64)>,
     /// Whether the table holds every row offset within the extent (so a query inside it never needs the tree).
     covers_extent: bool,
     spacing: [f64; 3],
@@ -186,37 +162,11 @@ impl RowGrid {
             let row = (p[0] as usize * dims[1] + p[1] as usize) * words;
             bits[row + p[2] as usize / 64] |= 1 << (p[2] % 64);
         }
-        // The table reaches every row of the extent (a query inside the extent never needs more), at most
-        // MAX_ROW_OFFSETS entries.
-        let sq = |d0: i64, d1: i64| {
-            let (a, b) = (d0 as f64 * spacing[0], d1 as f64 * spacing[1]);
-            a * a + b * b
-        };
-        let extent_sq = sq(dims[0] as i64 - 1, dims[1] as i64 - 1);
-        let budget_sq = MAX_ROW_OFFSETS as f64 / std::f64::consts::PI * spacing[0] * spacing[1];
-        let radius_sq = extent_sq.min(budget_sq);
-        let radius = radius_sq.sqrt();
-        // Complete up to `radius_sq` for any query (inside the extent or not).
-        let reach = [0, 1].map(|a| (radius / spacing[a]).floor() as i64 + 1);
-        let mut rows = Vec::new();
-        for d0 in -reach[0]..=reach[0] {
-            for d1 in -reach[1]..=reach[1] {
-                let p = sq(d0, d1);
-                if p <= radius_sq {
-                    rows.push((d0 as i32, d1 as i32, p));
-                }
-            }
-        }
-        rows.sort_by(|x, y| x.2.total_cmp(&y.2).then((x.0, x.1).cmp(&(y.0, y.1))));
-        let mut complete_sq = radius_sq;
-        let mut covers_extent = extent_sq <= budget_sq;
-        if rows.len() > MAX_ROW_OFFSETS {
-            // Keep a prefix that is complete up to (below) its cut.
-            complete_sq = rows[MAX_ROW_OFFSETS].2;
-            rows.retain(|r| r.2 < complete_sq);
-            covers_extent = false;
-        }
-        RowGrid { dims, words, bits, rows, complete_sq, covers_extent, spacing }
+        let table = cached(&ROW_TABLES, spacing, || row_table(spacing));
+        let extent = [0, 1].map(|a| dims[a].saturating_sub(1) as f64 * spacing[a]);
+        // Every row offset within the extent is in the table: a query inside the extent never needs the tree.
+        let covers_extent = extent[0] * extent[0] + extent[1] * extent[1] < table.1;
+        RowGrid { dims, words, bits, table, covers_extent, spacing }
     }
 
     /// The exact nearest distance, unless the nearest target lies beyond the table (then `None`: ask the tree).
@@ -224,7 +174,8 @@ impl RowGrid {
     fn nearest(&self, q: &[u32; 3], limit_sq: f64) -> Option<f64> {
         let s2 = self.spacing[2];
         let mut best_sq = f64::INFINITY;
-        for &(d0, d1, p) in &self.rows {
+        let (rows, complete_sq) = (&self.table.0, self.table.1);
+        for &(d0, d1, p) in rows {
             let bound = best_sq.min(limit_sq);
             if p >= bound {
                 // Every row closer than the bound was visited; the rest (in the table or beyond it) are farther.
@@ -249,7 +200,7 @@ impl RowGrid {
         }
         // The whole table was visited: exact if no row beyond it can be closer.
         let inside = (q[0] as usize) < self.dims[0] && (q[1] as usize) < self.dims[1];
-        (best_sq.is_finite() && (best_sq <= self.complete_sq || (self.covers_extent && inside)))
+        (best_sq.is_finite() && (best_sq <= complete_sq || (self.covers_extent && inside)))
             .then(|| best_sq.sqrt())
     }
 }
@@ -303,6 +254,85 @@ fn nearest_in_row(row: &[u64], x: usize, max: usize) -> Option<usize> {
         w -= 1;
         word = row[w];
     }
+}
+
+/// Every lattice offset within a ball of about MAX_LOCAL_OFFSETS lattice points (at least the 26-neighbourhood),
+/// sorted by distance. A probe costs a bit test, a row search about as much as a hundred.
+fn probe_table(spacing: [f64; 3]) -> Vec<([i64; 3], f64)> {
+    let neighbourhood =
+        ((spacing[0] * spacing[0] + spacing[1] * spacing[1]) + spacing[2] * spacing[2]).sqrt();
+    let volume = spacing[0] * spacing[1] * spacing[2];
+    let ball = (MAX_LOCAL_OFFSETS as f64 * 3.0 / (4.0 * std::f64::consts::PI) * volume).cbrt();
+    let radius = neighbourhood.max(ball);
+    let reach = spacing.map(|s| (radius / s).floor() as i64);
+    let mut offsets = Vec::new();
+    for a in -reach[0]..=reach[0] {
+        for b in -reach[1]..=reach[1] {
+            for c in -reach[2]..=reach[2] {
+                let d = offset_distance([a, b, c], spacing);
+                if d <= radius {
+                    offsets.push(([a, b, c], d));
+                }
+            }
+        }
+    }
+    offsets.sort_unstable_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)));
+    if offsets.len() > MAX_LOCAL_OFFSETS {
+        // Keep a prefix that is complete up to its largest distance.
+        let cut = offsets[MAX_LOCAL_OFFSETS].1;
+        offsets.retain(|o| o.1 < cut);
+    }
+    offsets
+}
+
+/// The row offsets `(Δ0, Δ1, (Δ0·s0)² + (Δ1·s1)²)` of about MAX_ROW_OFFSETS rows, sorted by that squared length,
+/// and the squared length below which the table is complete.
+fn row_table(spacing: [f64; 3]) -> (Vec<(i32, i32, f64)>, f64) {
+    let sq = |d0: i64, d1: i64| {
+        let (a, b) = (d0 as f64 * spacing[0], d1 as f64 * spacing[1]);
+        a * a + b * b
+    };
+    let radius_sq = MAX_ROW_OFFSETS as f64 / std::f64::consts::PI * spacing[0] * spacing[1];
+    let radius = radius_sq.sqrt();
+    let reach = [0, 1].map(|a| (radius / spacing[a]).floor() as i64 + 1);
+    let mut rows = Vec::new();
+    for d0 in -reach[0]..=reach[0] {
+        for d1 in -reach[1]..=reach[1] {
+            let p = sq(d0, d1);
+            if p <= radius_sq {
+                rows.push((d0 as i32, d1 as i32, p));
+            }
+        }
+    }
+    rows.sort_unstable_by(|x, y| x.2.total_cmp(&y.2).then((x.0, x.1).cmp(&(y.0, y.1))));
+    // Complete below `radius_sq` (every row up to it is in), or below the cut when the table is trimmed.
+    let mut complete_sq = radius_sq;
+    if rows.len() > MAX_ROW_OFFSETS {
+        complete_sq = rows[MAX_ROW_OFFSETS].2;
+        rows.retain(|r| r.2 < complete_sq);
+    }
+    (rows, complete_sq)
+}
+
+/// Search tables depend on the spacing only: each is computed once per spacing and shared (a few per process).
+type Cache<T> = Mutex<Vec<([u64; 3], Arc<T>)>>;
+static PROBE_TABLES: Cache<Vec<([i64; 3], f64)>> = Mutex::new(Vec::new());
+static ROW_TABLES: Cache<(Vec<(i32, i32, f64)>, f64)> = Mutex::new(Vec::new());
+
+fn cached<T>(cache: &Cache<T>, spacing: [f64; 3], make: impl FnOnce() -> T) -> Arc<T> {
+    const KEEP: usize = 8;
+    let key = spacing.map(f64::to_bits);
+    // A poisoned lock only means another thread panicked while holding it; the entries are still whole.
+    let mut entries = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, table)) = entries.iter().find(|(k, _)| *k == key) {
+        return Arc::clone(table);
+    }
+    let table = Arc::new(make());
+    if entries.len() == KEEP {
+        entries.remove(0);
+    }
+    entries.push((key, Arc::clone(&table)));
+    table
 }
 
 /// Exact length of a lattice offset, in scipy's operation order.
@@ -434,7 +464,7 @@ mod tests {
         for spacing in [[1.0, 1.0, 1.0], [2.5, 0.8, 0.5], [10.0, 0.1, 1.0], [0.3, 0.4, 7.0]] {
             let tree = LatticeTree::new(&points, spacing);
             let (near, grid) = tree.local.as_ref().expect("grid");
-            assert!(grid.rows.len() <= MAX_ROW_OFFSETS);
+            assert!(grid.table.0.len() <= MAX_ROW_OFFSETS);
             assert!(near.offsets.len() <= MAX_LOCAL_OFFSETS);
             for _ in 0..300 {
                 // Queries inside and outside the targets' extent, also past the end of the rows.

@@ -20,9 +20,17 @@ pub struct DirectedDistances {
 impl DirectedDistances {
     /// Sorts the (distance, weight) pairs like pymia (`sorted(zip(distances, areas))`).
     pub(crate) fn from_unsorted(distances: Vec<f64>, weights: Vec<f64>) -> DirectedDistances {
-        let mut pairs: Vec<(f64, f64)> = distances.into_iter().zip(weights).collect();
-        pairs.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-        let (distances, weights): (Vec<f64>, Vec<f64>) = pairs.into_iter().unzip();
+        // Distances and weights are non-negative (or +inf), where the order of the IEEE bits is the numeric order:
+        // one u128 key per pair sorts faster than a comparator.
+        debug_assert!(distances.iter().chain(&weights).all(|v| v.is_sign_positive() && !v.is_nan()));
+        let mut keys: Vec<u128> = distances
+            .iter()
+            .zip(&weights)
+            .map(|(d, w)| u128::from(d.to_bits()) << 64 | u128::from(w.to_bits()))
+            .collect();
+        keys.par_sort_unstable();
+        let distances = keys.iter().map(|k| f64::from_bits((k >> 64) as u64)).collect();
+        let weights: Vec<f64> = keys.iter().map(|&k| f64::from_bits(k as u64)).collect();
         let total_weight = numpy_sum(&weights);
         DirectedDistances { distances, weights, total_weight }
     }
