@@ -142,7 +142,7 @@ struct RowGrid {
     bits: Vec<u64>,
     /// Row offsets (Δ0, Δ1) with their squared physical length, sorted by it, and the squared length below which
     /// the table is complete ([`row_table`]).
-    table: Arc<(Vec<(i32, i32, f64)>, f64)>,
+    table: Arc<RowTable>,
     /// Whether the table holds every row offset within the extent (so a query inside it never needs the tree).
     covers_extent: bool,
     spacing: [f64; 3],
@@ -287,7 +287,7 @@ fn probe_table(spacing: [f64; 3]) -> Vec<([i64; 3], f64)> {
 
 /// The row offsets `(Δ0, Δ1, (Δ0·s0)² + (Δ1·s1)²)` of about MAX_ROW_OFFSETS rows, sorted by that squared length,
 /// and the squared length below which the table is complete.
-fn row_table(spacing: [f64; 3]) -> (Vec<(i32, i32, f64)>, f64) {
+fn row_table(spacing: [f64; 3]) -> RowTable {
     let sq = |d0: i64, d1: i64| {
         let (a, b) = (d0 as f64 * spacing[0], d1 as f64 * spacing[1]);
         a * a + b * b
@@ -314,10 +314,13 @@ fn row_table(spacing: [f64; 3]) -> (Vec<(i32, i32, f64)>, f64) {
     (rows, complete_sq)
 }
 
+/// Row offsets `(Δ0, Δ1, squared length)` sorted by length, and the squared length below which they are complete.
+type RowTable = (Vec<(i32, i32, f64)>, f64);
+
 /// Search tables depend on the spacing only: each is computed once per spacing and shared (a few per process).
 type Cache<T> = Mutex<Vec<([u64; 3], Arc<T>)>>;
 static PROBE_TABLES: Cache<Vec<([i64; 3], f64)>> = Mutex::new(Vec::new());
-static ROW_TABLES: Cache<(Vec<(i32, i32, f64)>, f64)> = Mutex::new(Vec::new());
+static ROW_TABLES: Cache<RowTable> = Mutex::new(Vec::new());
 
 fn cached<T>(cache: &Cache<T>, spacing: [f64; 3], make: impl FnOnce() -> T) -> Arc<T> {
     const KEEP: usize = 8;
