@@ -109,21 +109,33 @@ impl PaddedPlane {
         self.cols + 2
     }
 
-    /// Copies `plane` (rows × cols) into the interior; `None` clears it.
+    /// Copies `plane` (rows × cols) into the interior; `None` clears it. The one-voxel border stays zero.
     fn fill(&mut self, plane: Option<ArrayView2<'_, bool>>) {
         let w = self.width();
-        if self.any {
-            self.data.iter_mut().for_each(|v| *v = 0);
-        }
-        self.any = false;
-        let Some(plane) = plane else { return };
+        let Some(plane) = plane else {
+            if self.any {
+                self.data.fill(0);
+            }
+            self.any = false;
+            return;
+        };
         debug_assert_eq!(plane.dim(), (self.rows, self.cols));
         let mut any = false;
         for (j, row) in plane.outer_iter().enumerate() {
             let base = (j + 1) * w + 1;
-            for (slot, &v) in self.data[base..base + self.cols].iter_mut().zip(row.iter()) {
-                *slot = u8::from(v);
-                any |= v;
+            let slots = &mut self.data[base..base + self.cols];
+            match row.as_slice() {
+                Some(values) => {
+                    let bytes = as_bytes(values);
+                    slots.copy_from_slice(bytes);
+                    any = any || memchr::memchr(1, bytes).is_some();
+                }
+                None => {
+                    for (slot, &v) in slots.iter_mut().zip(row.iter()) {
+                        *slot = u8::from(v);
+                        any |= v;
+                    }
+                }
             }
         }
         self.any = any;
@@ -163,6 +175,7 @@ pub(crate) fn corners_3d(
     let n = (e1 + 1) * (e2 + 1);
     let (mut prev_r, mut prev_p) = (vec![0u8; n], vec![0u8; n]);
     let (mut cur_r, mut cur_p) = (vec![0u8; n], vec![0u8; n]);
+    let (mut code_r, mut code_p, mut border) = (vec![0u8; n], vec![0u8; n], vec![0u8; n]);
     let mut prev_any = false;
     let mut out_r = SurfacePoints::default();
     let mut out_p = SurfacePoints::default();
@@ -180,22 +193,31 @@ pub(crate) fn corners_3d(
         let cur_any = pr[0].any || pp[0].any;
         if cur_any || prev_any {
             let cw = e2 + 1;
+            // The 2×2×2 codes and a border flag for every corner of the plane (byte operations that vectorise),
+            // then only the flagged corners are visited.
             for (x, (((&ar, &br), &ap), &bp)) in
                 prev_r.iter().zip(&cur_r).zip(prev_p.iter()).zip(&cur_p).enumerate()
             {
                 let cr = (ar << 4) | br;
                 let cp = (ap << 4) | bp;
+                code_r[x] = cr;
+                code_p[x] = cp;
+                border[x] = u8::from((cr != 0 && cr != FULL_3D) || (cp != 0 && cp != FULL_3D));
+            }
+            let mut x = 0;
+            while let Some(found) = memchr::memchr(1, &border[x..]) {
+                x += found;
+                let (cr, cp) = (code_r[x], code_p[x]);
                 let on_r = cr != 0 && cr != FULL_3D;
                 let on_p = cp != 0 && cp != FULL_3D;
-                if on_r | on_p {
-                    let c = coord(i, x / cw, x % cw);
-                    if on_r {
-                        out_r.push(c, cr, on_p);
-                    }
-                    if on_p {
-                        out_p.push(c, cp, on_r);
-                    }
+                let c = coord(i, x / cw, x % cw);
+                if on_r {
+                    out_r.push(c, cr, on_p);
                 }
+                if on_p {
+                    out_p.push(c, cp, on_r);
+                }
+                x += 1;
             }
         }
         std::mem::swap(&mut prev_r, &mut cur_r);
