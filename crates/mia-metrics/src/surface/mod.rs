@@ -1,4 +1,5 @@
-//! Surface distances as DeepMind's surface-distance and pymia's `Distances` define them, computed with a kd-tree.
+//! Surface distances as DeepMind's surface-distance and pymia's `Distances` define them, computed exactly by a
+//! lattice search with a kd-tree behind it.
 //!
 //! [`SurfaceDistances::compute`] extracts the surfaces of a prediction and a reference mask once and finds, for every
 //! surface element of one mask, the exact distance to the nearest surface element of the other. Every surface metric
@@ -15,9 +16,13 @@
 //! - A surfel's area is the sum over its code's normals of `‖(n0·s1·s2, n1·s0·s2, n2·s0·s1)‖` (spacing `s` in numpy
 //!   order z, y, x).
 //! - The distance of a surfel is the Euclidean distance (physical units) to the nearest surfel corner of the other
-//!   mask, i.e. the exact EDT on the corner lattice that pymia reads off. Here a kd-tree (kiddo `ImmutableKdTree`)
-//!   finds the nearest corner and the distance is recomputed exactly from the lattice offsets; corners that lie on
-//!   both surfaces are 0 without a search. Memory is O(surface).
+//!   mask, i.e. the exact EDT on the corner lattice that pymia reads off. Here the nearest corner is found in three
+//!   exact stages: a probe of a bitmap of the other surface at the lattice offsets of a small ball, in increasing
+//!   distance; then a row search (rows along the last axis in increasing distance of their offset, the nearest set
+//!   bit of each row by zero counts, until no closer row remains); and, for targets beyond the row table, a kd-tree
+//!   (kiddo `ImmutableKdTree`). The distance is recomputed exactly from the lattice offsets, in scipy's operation
+//!   order; corners that lie on both surfaces are 0 without a search. Memory: the surfaces plus one bit per voxel
+//!   of the cropped box (two bitmaps), never pairwise.
 //! - Each direction's (distance, area) list is sorted ascending by (distance, area).
 //! - 2-D masks ([`TwoDMode::Contour`], the default): true contours, DeepMind's 2-D branch (2×2 kernel `[[8, 4], [2,
 //!   1]]`, contour length per code: horizontal edge `s1`, vertical `s0`, corner cut `½√(s0²+s1²)`). pymia instead
