@@ -47,6 +47,10 @@ impl DistanceCache {
 
 /// `v` with the emptiness reason of the masks when not finite.
 fn with_reason(ctx: &EvaluationContext<'_>, column: &str, v: f64) -> Result<MetricValue> {
+    if v.is_finite() {
+        // No reason needed: the confusion matrix (a pass over both masks) is not counted for it.
+        return Ok(MetricValue::float(v));
+    }
     Ok(MetricValue::float_or(v, reason(ctx.confusion_matrix(column)?)))
 }
 
