@@ -5,12 +5,13 @@
 //! `sqrt(((Δ0·s0)² + (Δ1·s1)²) + (Δ2·s2)²)`, the exact operation order of scipy's `distance_transform_edt` with
 //! `sampling=`, so the values equal the exact Euclidean distance transform that pymia and DeepMind read off.
 //!
-//! Most surface points lie within a few voxels of the other surface. Before the tree, a query therefore searches a
-//! bitmap of the targets row by row ([`RowGrid`]): rows along the last axis in increasing distance of their
-//! (axis 0, axis 1) offset, the nearest set bit of each row by a leading/trailing-zero count, until no closer row
-//! remains. That is exact, visits about `π·d²` rows for a target at distance `d`, and answers every query whose
-//! nearest target lies within the table of row offsets (the whole extent of all but very large target sets); only
-//! the others go to the tree.
+//! Most surface points lie within a few voxels of the other surface. Before the tree, a query therefore probes a
+//! bitmap of the targets at the lattice offsets of a small ball in increasing distance ([`LocalGrid`]: the first hit
+//! is exact), and then searches the targets row by row ([`RowGrid`]): blocks of rows along the last axis in
+//! increasing distance of their nearest row, each bounded from below by the nearest set bit of its OR-ed rows, the
+//! promising ones opened row by row, the nearest set bit of a row by a leading/trailing-zero count, until no closer
+//! row remains. That is exact and answers every query whose nearest target lies within the block tables (the whole
+//! extent of all but very large target sets); only the others go to the tree.
 //!
 //! kiddo's mutable `KdTree` panics when more than a bucket's worth of points share one coordinate (common on a
 //! lattice); the immutable tree, built once from a slice, does not. `SquaredEuclidean` yields squared distances.
@@ -36,7 +37,7 @@ pub(crate) struct LatticeTree<'a> {
 }
 
 /// Most lattice offsets probed before a query goes to the row search.
-const MAX_LOCAL_OFFSETS: usize = 1024;
+const MAX_LOCAL_OFFSETS: usize = 2048;
 
 /// A bitmap of the target points and the lattice offsets to probe, sorted by distance.
 ///
@@ -124,26 +125,34 @@ impl LocalGrid {
     }
 }
 
-/// Most (axis 0, axis 1) row offsets in the search table; queries whose nearest target lies farther go to the tree.
-const MAX_ROW_OFFSETS: usize = 16_384;
+/// About this many blocks of rows in each search table; queries whose nearest target lies farther go to the tree.
+const MAX_BLOCK_OFFSETS: usize = 4096;
 
-/// The targets as a bitmap of rows along the last axis, and the row offsets to visit, sorted by distance.
+/// Rows per block side: blocks of `BLOCK × BLOCK` rows (axes 0 and 1).
+const BLOCK: usize = 4;
+
+/// The targets as a bitmap of rows along the last axis, and blocks of `BLOCK × BLOCK` rows OR-ed together.
 ///
 /// The squared distance from `q` to its nearest target is `min over rows (Δ0, Δ1) of ((Δ0·s0)² + (Δ1·s1)²) +
 /// (Δ2·s2)²`, where `Δ2` is the distance along the row from `q`'s position to the row's nearest set bit, which
-/// leading/trailing-zero counts find in a word or two. Visiting the rows in increasing `(Δ0·s0)² + (Δ1·s1)²` and
-/// stopping once that alone reaches the best candidate visits about `π·d²` rows for a target at distance `d`
-/// (a 3-D probe visits `4/3·π·d³` lattice points), without any bound on the distance along the rows.
+/// leading/trailing-zero counts find in a word or two. The search visits blocks of rows in increasing distance of
+/// their nearest row and stops once that alone reaches the best candidate. A block's OR-ed row gives a lower bound
+/// for all its rows (nearest row distance plus nearest bit of any row), so only blocks that can beat the best
+/// candidate are opened row by row. A target at distance `d` costs about `π·d²/16` block visits plus a few opened
+/// blocks, with no bound on the distance along the rows.
 struct RowGrid {
     /// Extent of the targets (one past the largest coordinate per axis).
     dims: [usize; 3],
+    /// Extent in blocks along axes 0 and 1.
+    block_dims: [usize; 2],
     /// Words per row (the last axis padded to a multiple of 64 bits).
     words: usize,
     bits: Vec<u64>,
-    /// Row offsets (Δ0, Δ1) with their squared physical length, sorted by it, and the squared length below which
-    /// the table is complete ([`row_table`]).
-    table: Arc<RowTable>,
-    /// Whether the table holds every row offset within the extent (so a query inside it never needs the tree).
+    /// The OR of each block's rows.
+    blocks: Vec<u64>,
+    /// Block offsets by the query's position inside its block ([`block_tables`]).
+    tables: Arc<BlockTables>,
+    /// Whether the tables hold every block offset within the extent (so a query inside it never needs the tree).
     covers_extent: bool,
     spacing: [f64; 3],
 }
@@ -157,50 +166,73 @@ impl RowGrid {
             }
         }
         let words = dims[2].div_ceil(64);
+        let block_dims = [dims[0].div_ceil(BLOCK), dims[1].div_ceil(BLOCK)];
         let mut bits = vec![0u64; dims[0] * dims[1] * words];
+        let mut blocks = vec![0u64; block_dims[0] * block_dims[1] * words];
         for p in points {
-            let row = (p[0] as usize * dims[1] + p[1] as usize) * words;
-            bits[row + p[2] as usize / 64] |= 1 << (p[2] % 64);
+            let (z, y, x) = (p[0] as usize, p[1] as usize, p[2] as usize);
+            let bit = 1 << (x % 64);
+            bits[(z * dims[1] + y) * words + x / 64] |= bit;
+            blocks[((z / BLOCK) * block_dims[1] + y / BLOCK) * words + x / 64] |= bit;
         }
-        let table = cached(&ROW_TABLES, spacing, || row_table(spacing));
+        let tables = cached(&BLOCK_TABLES, spacing, || block_tables(spacing));
         let extent = [0, 1].map(|a| dims[a].saturating_sub(1) as f64 * spacing[a]);
-        // Every row offset within the extent is in the table: a query inside the extent never needs the tree.
-        let covers_extent = extent[0] * extent[0] + extent[1] * extent[1] < table.1;
-        RowGrid { dims, words, bits, table, covers_extent, spacing }
+        // Every block offset within the extent is in the tables: a query inside the extent never needs the tree.
+        let covers_extent = extent[0] * extent[0] + extent[1] * extent[1] < tables.complete_sq;
+        RowGrid { dims, block_dims, words, bits, blocks, tables, covers_extent, spacing }
     }
 
-    /// The exact nearest distance, unless the nearest target lies beyond the table (then `None`: ask the tree).
+    /// The exact nearest distance, unless the nearest target lies beyond the tables (then `None`: ask the tree).
     /// `limit_sq` is an upper bound of the squared distance (from a neighbouring query) that prunes the search.
     fn nearest(&self, q: &[u32; 3], limit_sq: f64) -> Option<f64> {
-        let s2 = self.spacing[2];
+        let [s0, s1, s2] = self.spacing;
+        let (qz, qy, qx) = (q[0] as usize, q[1] as usize, q[2] as usize);
+        let table = &self.tables.by_position[(qz % BLOCK) * BLOCK + qy % BLOCK];
+        let (bz, by) = ((qz / BLOCK) as i64, (qy / BLOCK) as i64);
         let mut best_sq = f64::INFINITY;
-        let (rows, complete_sq) = (&self.table.0, self.table.1);
-        for &(d0, d1, p) in rows {
+        for &(b0, b1, p_min) in table.iter() {
             let bound = best_sq.min(limit_sq);
-            if p >= bound {
-                // Every row closer than the bound was visited; the rest (in the table or beyond it) are farther.
-                // Below the limit the best candidate is exact; a limit below it (rounding) asks the tree.
+            if p_min >= bound {
+                // Every block that could hold a closer row was visited; the rest (in the table or beyond it) are
+                // farther. Below the limit the best candidate is exact; a limit below it (rounding) asks the tree.
                 return (best_sq <= limit_sq).then(|| best_sq.sqrt());
             }
-            let z = i64::from(q[0]) + i64::from(d0);
-            let y = i64::from(q[1]) + i64::from(d1);
-            if z < 0 || y < 0 || z as usize >= self.dims[0] || y as usize >= self.dims[1] {
+            let (z0, y0) = (bz + i64::from(b0), by + i64::from(b1));
+            if z0 < 0 || y0 < 0 || z0 as usize >= self.block_dims[0] || y0 as usize >= self.block_dims[1] {
                 continue;
             }
-            let start = (z as usize * self.dims[1] + y as usize) * self.words;
-            let row = &self.bits[start..start + self.words];
-            // Rows are a few words long: scanning one whole costs less than bounding the scan by the distance.
-            if let Some(dx) = nearest_in_row(row, q[2] as usize, usize::MAX) {
-                let t = dx as f64 * s2;
-                let candidate = p + t * t;
-                if candidate < best_sq {
-                    best_sq = candidate;
+            let start = (z0 as usize * self.block_dims[1] + y0 as usize) * self.words;
+            let Some(dx) = nearest_in_row(&self.blocks[start..start + self.words], qx, usize::MAX) else {
+                continue;
+            };
+            let t = dx as f64 * s2;
+            if p_min + t * t >= bound {
+                continue;
+            }
+            // Open the block: its rows, each with its exact row distance.
+            let (z0, y0) = (z0 as usize * BLOCK, y0 as usize * BLOCK);
+            for z in z0..(z0 + BLOCK).min(self.dims[0]) {
+                let a = (z as f64 - qz as f64) * s0;
+                for y in y0..(y0 + BLOCK).min(self.dims[1]) {
+                    let b = (y as f64 - qy as f64) * s1;
+                    let p = a * a + b * b;
+                    if p >= best_sq {
+                        continue;
+                    }
+                    let start = (z * self.dims[1] + y) * self.words;
+                    if let Some(dx) = nearest_in_row(&self.bits[start..start + self.words], qx, usize::MAX) {
+                        let t = dx as f64 * s2;
+                        let candidate = p + t * t;
+                        if candidate < best_sq {
+                            best_sq = candidate;
+                        }
+                    }
                 }
             }
         }
-        // The whole table was visited: exact if no row beyond it can be closer.
-        let inside = (q[0] as usize) < self.dims[0] && (q[1] as usize) < self.dims[1];
-        (best_sq.is_finite() && (best_sq <= complete_sq || (self.covers_extent && inside)))
+        // The whole table was visited: exact if no block beyond it can be closer.
+        let inside = qz < self.dims[0] && qy < self.dims[1];
+        (best_sq.is_finite() && (best_sq <= self.tables.complete_sq || (self.covers_extent && inside)))
             .then(|| best_sq.sqrt())
     }
 }
@@ -285,42 +317,52 @@ fn probe_table(spacing: [f64; 3]) -> Vec<([i64; 3], f64)> {
     offsets
 }
 
-/// The row offsets `(Δ0, Δ1, (Δ0·s0)² + (Δ1·s1)²)` of about MAX_ROW_OFFSETS rows, sorted by that squared length,
-/// and the squared length below which the table is complete.
-fn row_table(spacing: [f64; 3]) -> RowTable {
-    let sq = |d0: i64, d1: i64| {
-        let (a, b) = (d0 as f64 * spacing[0], d1 as f64 * spacing[1]);
-        a * a + b * b
-    };
-    let radius_sq = MAX_ROW_OFFSETS as f64 / std::f64::consts::PI * spacing[0] * spacing[1];
-    let radius = radius_sq.sqrt();
-    let reach = [0, 1].map(|a| (radius / spacing[a]).floor() as i64 + 1);
-    let mut rows = Vec::new();
-    for d0 in -reach[0]..=reach[0] {
-        for d1 in -reach[1]..=reach[1] {
-            let p = sq(d0, d1);
-            if p <= radius_sq {
-                rows.push((d0 as i32, d1 as i32, p));
-            }
-        }
-    }
-    rows.sort_unstable_by(|x, y| x.2.total_cmp(&y.2).then((x.0, x.1).cmp(&(y.0, y.1))));
-    // Complete below `radius_sq` (every row up to it is in), or below the cut when the table is trimmed.
-    let mut complete_sq = radius_sq;
-    if rows.len() > MAX_ROW_OFFSETS {
-        complete_sq = rows[MAX_ROW_OFFSETS].2;
-        rows.retain(|r| r.2 < complete_sq);
-    }
-    (rows, complete_sq)
+/// Block offsets `(B0, B1, p_min)` for a query at each position `(r0, r1)` inside its block (index `r0·BLOCK + r1`),
+/// sorted by `p_min`, the squared distance from the query's row to the nearest row of the block; every table holds
+/// all blocks with `p_min ≤ complete_sq`.
+struct BlockTables {
+    by_position: Vec<Vec<(i32, i32, f64)>>,
+    complete_sq: f64,
 }
 
-/// Row offsets `(Δ0, Δ1, squared length)` sorted by length, and the squared length below which they are complete.
-type RowTable = (Vec<(i32, i32, f64)>, f64);
+fn block_tables(spacing: [f64; 3]) -> BlockTables {
+    let b = BLOCK as i64;
+    let complete_sq =
+        MAX_BLOCK_OFFSETS as f64 * (BLOCK * BLOCK) as f64 / std::f64::consts::PI * spacing[0] * spacing[1];
+    let radius = complete_sq.sqrt();
+    let reach = [0, 1].map(|a| (radius / (spacing[a] * BLOCK as f64)).floor() as i64 + 2);
+    // Rows between the query's row `r` (inside its block) and the nearest row of the block `k` blocks away.
+    let gap = |k: i64, r: i64| -> i64 {
+        match k.cmp(&0) {
+            std::cmp::Ordering::Equal => 0,
+            std::cmp::Ordering::Greater => k * b - r,
+            std::cmp::Ordering::Less => r - (k * b + b - 1),
+        }
+    };
+    let by_position = (0..b * b)
+        .map(|position| {
+            let (r0, r1) = (position / b, position % b);
+            let mut table = Vec::new();
+            for k0 in -reach[0]..=reach[0] {
+                for k1 in -reach[1]..=reach[1] {
+                    let (a, c) = (gap(k0, r0) as f64 * spacing[0], gap(k1, r1) as f64 * spacing[1]);
+                    let p_min = a * a + c * c;
+                    if p_min <= complete_sq {
+                        table.push((k0 as i32, k1 as i32, p_min));
+                    }
+                }
+            }
+            table.sort_unstable_by(|x, y| x.2.total_cmp(&y.2).then((x.0, x.1).cmp(&(y.0, y.1))));
+            table
+        })
+        .collect();
+    BlockTables { by_position, complete_sq }
+}
 
 /// Search tables depend on the spacing only: each is computed once per spacing and shared (a few per process).
 type Cache<T> = Mutex<Vec<([u64; 3], Arc<T>)>>;
 static PROBE_TABLES: Cache<Vec<([i64; 3], f64)>> = Mutex::new(Vec::new());
-static ROW_TABLES: Cache<RowTable> = Mutex::new(Vec::new());
+static BLOCK_TABLES: Cache<BlockTables> = Mutex::new(Vec::new());
 
 fn cached<T>(cache: &Cache<T>, spacing: [f64; 3], make: impl FnOnce() -> T) -> Arc<T> {
     const KEEP: usize = 8;
@@ -467,7 +509,7 @@ mod tests {
         for spacing in [[1.0, 1.0, 1.0], [2.5, 0.8, 0.5], [10.0, 0.1, 1.0], [0.3, 0.4, 7.0]] {
             let tree = LatticeTree::new(&points, spacing);
             let (near, grid) = tree.local.as_ref().expect("grid");
-            assert!(grid.table.0.len() <= MAX_ROW_OFFSETS);
+            assert_eq!(grid.tables.by_position.len(), BLOCK * BLOCK);
             assert!(near.offsets.len() <= MAX_LOCAL_OFFSETS);
             for _ in 0..300 {
                 // Queries inside and outside the targets' extent, also past the end of the rows.
