@@ -254,12 +254,13 @@ distance_metric_impl!(
     |m, ctx| surface_value(ctx, &m.column, |d| d.hausdorff(m.percentile))
 );
 distance_metric_impl!(AverageDistance, "AVGDIST", |_s| Vec::new(), |m, ctx| {
-    let cm = ctx.confusion_matrix(&m.column)?;
-    if cm.reference_count() == 0 || cm.prediction_count() == 0 {
-        return Ok(MetricValue::not_computable(f64::INFINITY, reason(cm)));
+    // The voxel counts come with the distances (an empty mask costs no search), so the confusion matrix is only
+    // counted for the reason of an empty mask.
+    let d = ctx.distances.voxels(ctx, &m.column)?;
+    if d.reference_voxels() == 0 || d.prediction_voxels() == 0 {
+        return Ok(MetricValue::not_computable(f64::INFINITY, reason(ctx.confusion_matrix(&m.column)?)));
     }
-    let v = ctx.distances.voxels(ctx, &m.column)?.average_hausdorff();
-    with_reason(ctx, &m.column, v)
+    with_reason(ctx, &m.column, d.average_hausdorff())
 });
 distance_metric_impl!(
     SurfaceDiceOverlap,
@@ -287,12 +288,11 @@ distance_metric_impl!(MeanAverageSurfaceDistance, "MASD", |_s| Vec::new(), |m, c
     |d| d.masd()
 ));
 distance_metric_impl!(BalancedAverageDistance, "BAVGDIST", |_s| Vec::new(), |m, ctx| {
-    let cm = ctx.confusion_matrix(&m.column)?;
-    if cm.reference_count() == 0 || cm.prediction_count() == 0 {
-        return Ok(MetricValue::not_computable(f64::INFINITY, reason(cm)));
+    let d = ctx.distances.voxels(ctx, &m.column)?;
+    if d.reference_voxels() == 0 || d.prediction_voxels() == 0 {
+        return Ok(MetricValue::not_computable(f64::INFINITY, reason(ctx.confusion_matrix(&m.column)?)));
     }
-    let v = ctx.distances.voxels(ctx, &m.column)?.balanced_average_hausdorff();
-    with_reason(ctx, &m.column, v)
+    with_reason(ctx, &m.column, d.balanced_average_hausdorff())
 });
 distance_metric_impl!(
     DirectedHausdorffDistance,
