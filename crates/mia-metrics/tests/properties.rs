@@ -21,6 +21,22 @@ fn values(p: &ArrayD<bool>, r: &ArrayD<bool>, spacing: &[f64], list: &str) -> Ve
     evaluate_label(p.view(), r.view(), spacing, &metrics).expect("evaluate")
 }
 
+/// The distances of `list` scale by `k` when the spacing `(1, 0.5, 2)` does.
+fn assert_spacing_scales(
+    p: &ArrayD<bool>,
+    r: &ArrayD<bool>,
+    k: f64,
+    list: &str,
+) -> Result<(), TestCaseError> {
+    let a = values(p, r, &[1.0, 0.5, 2.0], list);
+    let b = values(p, r, &[k, 0.5 * k, 2.0 * k], list);
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        let scaled = MetricValue { value: x.value * k, ..*x };
+        prop_assert!(same(&scaled, y, 1e-9), "{name}: {x:?}·{k} vs {y:?}");
+    }
+    Ok(())
+}
+
 /// A random 3-D mask pair of shape `shape` from two bit vectors.
 fn mask_pair() -> impl Strategy<Value = (ArrayD<bool>, ArrayD<bool>)> {
     (2usize..7, 2usize..7, 2usize..7).prop_flat_map(|(a, b, c)| {
@@ -88,12 +104,7 @@ proptest! {
         // Percentiles are left out here: pymia's estimator compares a cumulative sum of areas with p/100, and at
         // a boundary the rounding of the k²-scaled areas may pick the neighbouring distance (see the next test).
         let list = "HDRFDST,AVGDIST,ASSD,MASD";
-        let a = values(&p, &r, &[1.0, 0.5, 2.0], list);
-        let b = values(&p, &r, &[k, 0.5 * k, 2.0 * k], list);
-        for ((name, x), (_, y)) in a.iter().zip(&b) {
-            let scaled = MetricValue { value: x.value * k, ..*x };
-            prop_assert!(same(&scaled, y, 1e-9), "{name}: {x:?}·{k} vs {y:?}");
-        }
+        assert_spacing_scales(&p, &r, k, list)?;
     }
 
     #[test]
@@ -103,12 +114,7 @@ proptest! {
     ) {
         // Scaling by a power of two is exact in floating point, so even boundary cases keep their order.
         let list = "HDRFDST95=HDRFDST(percentile=95),HDRFDST50=HDRFDST(percentile=50)";
-        let a = values(&p, &r, &[1.0, 0.5, 2.0], list);
-        let b = values(&p, &r, &[k, 0.5 * k, 2.0 * k], list);
-        for ((name, x), (_, y)) in a.iter().zip(&b) {
-            let scaled = MetricValue { value: x.value * k, ..*x };
-            prop_assert!(same(&scaled, y, 1e-9), "{name}: {x:?}·{k} vs {y:?}");
-        }
+        assert_spacing_scales(&p, &r, k, list)?;
     }
 
     #[test]

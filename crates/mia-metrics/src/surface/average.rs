@@ -138,26 +138,13 @@ fn compute_3d(
     // Voxels of one mask outside the other, and the voxel counts.
     let mut p_only = Vec::new();
     let mut r_only = Vec::new();
-    // Row by row: counts by byte sums, the differing voxels by `memchr` over the XOR of the rows.
-    let mut differ = vec![0u8; p.dim().2];
+    // Row by row: counts by byte sums, the differing voxels by `memchr` over the XOR of the rows. Strided rows
+    // are first copied into scratch rows.
+    let n2 = p.dim().2;
+    let (mut differ, mut scratch_a, mut scratch_b) = (vec![0u8; n2], vec![0u8; n2], vec![0u8; n2]);
     Zip::indexed(p.lanes(Axis(2))).and(r.lanes(Axis(2))).for_each(|(i, j), la, lb| {
-        let (Some(la), Some(lb)) = (la.to_slice(), lb.to_slice()) else {
-            for (k, (&a, &b)) in la.iter().zip(lb.iter()).enumerate() {
-                out.prediction_voxels += u64::from(a);
-                out.reference_voxels += u64::from(b);
-                if a != b {
-                    // Crop extents were checked to fit in u32.
-                    let c = [i as u32, j as u32, k as u32];
-                    if a {
-                        p_only.push(c);
-                    } else {
-                        r_only.push(c);
-                    }
-                }
-            }
-            return;
-        };
-        let (la, lb) = (bool_bytes(la), bool_bytes(lb));
+        let la = row_bytes(la, &mut scratch_a);
+        let lb = row_bytes(lb, &mut scratch_b);
         out.prediction_voxels += la.iter().map(|&v| u64::from(v)).sum::<u64>();
         out.reference_voxels += lb.iter().map(|&v| u64::from(v)).sum::<u64>();
         for (d, (&a, &b)) in differ.iter_mut().zip(la.iter().zip(lb)) {
@@ -166,6 +153,7 @@ fn compute_3d(
         let mut k = 0;
         while let Some(found) = memchr::memchr(1, &differ[k..]) {
             k += found;
+            // Crop extents were checked to fit in u32.
             let c = [i as u32, j as u32, k as u32];
             if la[k] == 1 {
                 p_only.push(c);
@@ -189,6 +177,19 @@ fn compute_3d(
     out.reference_to_prediction_sum = sum_rp;
     out.reference_to_prediction_max = max_rp;
     out
+}
+
+/// The 0/1 bytes of a mask row: the row itself when contiguous, else a copy in `scratch`.
+fn row_bytes<'a>(row: ndarray::ArrayView1<'a, bool>, scratch: &'a mut [u8]) -> &'a [u8] {
+    match row.to_slice() {
+        Some(values) => bool_bytes(values),
+        None => {
+            for (s, &v) in scratch.iter_mut().zip(row.iter()) {
+                *s = u8::from(v);
+            }
+            scratch
+        }
+    }
 }
 
 /// Σ and max of the distances of `queries` to the nearest of `targets` (compensated sum).

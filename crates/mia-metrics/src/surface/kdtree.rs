@@ -29,7 +29,7 @@ type Tree = ImmutableKdTree<f64, u32, 3, 32>;
 
 /// Nearest-point search over a fixed set of lattice points.
 pub(crate) struct LatticeTree<'a> {
-    /// Built on the first query that the local probe cannot answer.
+    /// Built on the first query that neither the probe nor the row search can answer.
     tree: OnceLock<Tree>,
     points: &'a [[u32; 3]],
     spacing: [f64; 3],
@@ -41,8 +41,9 @@ const MAX_LOCAL_OFFSETS: usize = 2048;
 
 /// A bitmap of the target points and the lattice offsets to probe, sorted by distance.
 ///
-/// The bitmap covers the targets' extent plus a margin of the largest offset on every side, so a query inside the
-/// extent probes with one add and one bit test per offset (no bounds checks); queries outside it take a checked path.
+/// The bitmap covers the targets' extent plus a margin of the largest offset below it and twice that above it, so
+/// any query up to one margin past the extent probes with one add and one bit test per offset (no bounds checks);
+/// queries farther out cannot hit any offset.
 struct LocalGrid {
     /// Extent of the targets (one past the largest coordinate per axis).
     dims: [usize; 3],
@@ -51,20 +52,13 @@ struct LocalGrid {
     /// Strides of the padded bitmap, in bits.
     strides: [usize; 3],
     bits: Vec<u64>,
-    /// Offsets sorted by distance: lattice offset, its length and its step in the padded bitmap.
-    offsets: Vec<[i64; 3]>,
+    /// Offsets sorted by distance: their lengths and their steps in the padded bitmap.
     distances: Vec<f64>,
     steps: Vec<isize>,
 }
 
 impl LocalGrid {
-    fn new(points: &[[u32; 3]], spacing: [f64; 3]) -> LocalGrid {
-        let mut dims = [0usize; 3];
-        for p in points {
-            for a in 0..3 {
-                dims[a] = dims[a].max(p[a] as usize + 1);
-            }
-        }
+    fn new(points: &[[u32; 3]], dims: [usize; 3], spacing: [f64; 3]) -> LocalGrid {
         let offsets = cached(&PROBE_TABLES, spacing, || probe_table(spacing));
         let mut pad = [0usize; 3];
         for (o, _) in offsets.iter() {
@@ -72,7 +66,7 @@ impl LocalGrid {
                 pad[a] = pad[a].max(o[a].unsigned_abs() as usize);
             }
         }
-        let padded = [0, 1, 2].map(|a| dims[a] + 2 * pad[a]);
+        let padded = [0, 1, 2].map(|a| dims[a] + 3 * pad[a]);
         let strides = [padded[1] * padded[2], padded[2], 1];
         let mut bits = vec![0u64; (padded[0] * padded[1] * padded[2]).div_ceil(64)];
         for p in points {
@@ -84,36 +78,23 @@ impl LocalGrid {
             .map(|(o, _)| (0..3).map(|a| o[a] as isize * strides[a] as isize).sum::<isize>())
             .collect();
         let distances = offsets.iter().map(|o| o.1).collect();
-        let offsets = offsets.iter().map(|o| o.0).collect();
-        LocalGrid { dims, pad, strides, bits, offsets, distances, steps }
+        LocalGrid { dims, pad, strides, bits, distances, steps }
     }
 
     /// The exact nearest distance if a target lies within the probed offsets. No target is closer than `lower`
     /// (a bound from a neighbouring query), so the offsets below it are skipped.
     fn nearest(&self, q: &[u32; 3], lower: f64) -> Option<f64> {
-        let first = if lower > 0.0 { self.distances.partition_point(|&d| d < lower) } else { 0 };
-        if (0..3).all(|a| (q[a] as usize) < self.dims[a]) {
-            // Inside the extent: every probe lands in the padded bitmap.
-            let base = (0..3).map(|a| (q[a] as usize + self.pad[a]) * self.strides[a]).sum::<usize>();
-            let bits = self.bits.as_slice();
-            for (k, &step) in self.steps.iter().enumerate().skip(first) {
-                let x = base.wrapping_add_signed(step);
-                if bits[x / 64] >> (x % 64) & 1 == 1 {
-                    return Some(self.distances[k]);
-                }
-            }
+        if (0..3).any(|a| q[a] as usize >= self.dims[a] + self.pad[a]) {
+            // Every target differs from q by more than any offset along that axis.
             return None;
         }
-        for (o, &d) in self.offsets.iter().zip(&self.distances).skip(first) {
-            let mut x = 0usize;
-            let mut inside = true;
-            for a in 0..3 {
-                let c = i64::from(q[a]) + o[a];
-                inside &= c >= 0 && (c as usize) < self.dims[a];
-                x = x.wrapping_add((c as usize).wrapping_add(self.pad[a]).wrapping_mul(self.strides[a]));
-            }
-            if inside && self.bits[x / 64] >> (x % 64) & 1 == 1 {
-                return Some(d);
+        let first = if lower > 0.0 { self.distances.partition_point(|&d| d < lower) } else { 0 };
+        let base = (0..3).map(|a| (q[a] as usize + self.pad[a]) * self.strides[a]).sum::<usize>();
+        let bits = self.bits.as_slice();
+        for (k, &step) in self.steps.iter().enumerate().skip(first) {
+            let x = base.wrapping_add_signed(step);
+            if bits[x / 64] >> (x % 64) & 1 == 1 {
+                return Some(self.distances[k]);
             }
         }
         None
@@ -158,13 +139,7 @@ struct RowGrid {
 }
 
 impl RowGrid {
-    fn new(points: &[[u32; 3]], spacing: [f64; 3]) -> RowGrid {
-        let mut dims = [0usize; 3];
-        for p in points {
-            for a in 0..3 {
-                dims[a] = dims[a].max(p[a] as usize + 1);
-            }
-        }
+    fn new(points: &[[u32; 3]], dims: [usize; 3], spacing: [f64; 3]) -> RowGrid {
         let words = dims[2].div_ceil(64);
         let block_dims = [dims[0].div_ceil(BLOCK), dims[1].div_ceil(BLOCK)];
         let mut bits = vec![0u64; dims[0] * dims[1] * words];
@@ -202,7 +177,7 @@ impl RowGrid {
                 continue;
             }
             let start = (z0 as usize * self.block_dims[1] + y0 as usize) * self.words;
-            let Some(dx) = nearest_in_row(&self.blocks[start..start + self.words], qx, usize::MAX) else {
+            let Some(dx) = nearest_in_row(&self.blocks[start..start + self.words], qx) else {
                 continue;
             };
             let t = dx as f64 * s2;
@@ -220,7 +195,7 @@ impl RowGrid {
                         continue;
                     }
                     let start = (z * self.dims[1] + y) * self.words;
-                    if let Some(dx) = nearest_in_row(&self.bits[start..start + self.words], qx, usize::MAX) {
+                    if let Some(dx) = nearest_in_row(&self.bits[start..start + self.words], qx) {
                         let t = dx as f64 * s2;
                         let candidate = p + t * t;
                         if candidate < best_sq {
@@ -237,54 +212,40 @@ impl RowGrid {
     }
 }
 
-/// The smallest `|x − i|` over the set bits `i` of `row`, if at most `max`.
-fn nearest_in_row(row: &[u64], x: usize, max: usize) -> Option<usize> {
+/// The smallest `|x − i|` over the set bits `i` of `row` (rows are a few words long: scanning one whole costs less
+/// than bounding the scan by a distance).
+fn nearest_in_row(row: &[u64], x: usize) -> Option<usize> {
     let n = row.len() * 64;
-    let mut best: Option<usize> = None;
     // At or after x.
-    if x < n {
-        let mut w = x / 64;
+    let mut after = None;
+    let mut w = x / 64;
+    if w < row.len() {
         let mut word = row[w] & (u64::MAX << (x % 64));
-        loop {
-            if word != 0 {
-                let d = w * 64 + word.trailing_zeros() as usize - x;
-                if d <= max {
-                    best = Some(d);
-                }
-                break;
-            }
+        while word == 0 && w + 1 < row.len() {
             w += 1;
-            if w >= row.len() || w * 64 - x > max {
-                break;
-            }
             word = row[w];
         }
+        if word != 0 {
+            after = Some(w * 64 + word.trailing_zeros() as usize - x);
+        }
     }
-    // Before x (or the last bits when x lies past the row), strictly closer than what was found.
-    let max = match best {
-        Some(0) => return best,
-        Some(d) => d - 1,
-        None => max,
-    };
-    let from = match x.checked_sub(1) {
-        None => return best,
-        Some(before) => before.min(n - 1),
+    if after == Some(0) {
+        return after;
+    }
+    // Before x (or the last bits when x lies past the row).
+    let Some(from) = x.checked_sub(1).map(|b| b.min(n - 1)) else {
+        return after;
     };
     let mut w = from / 64;
     let mut word = row[w] & (u64::MAX >> (63 - from % 64));
-    loop {
-        if word != 0 {
-            let d = x - (w * 64 + 63 - word.leading_zeros() as usize);
-            if d <= max {
-                best = Some(d);
-            }
-            return best;
-        }
-        if w == 0 || x - (w * 64 - 1) > max {
-            return best;
-        }
+    while word == 0 && w > 0 {
         w -= 1;
         word = row[w];
+    }
+    let before = (word != 0).then(|| x - (w * 64 + 63 - word.leading_zeros() as usize));
+    match (after, before) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -380,6 +341,17 @@ fn cached<T>(cache: &Cache<T>, spacing: [f64; 3], make: impl FnOnce() -> T) -> A
     table
 }
 
+/// One past the largest coordinate of `points` per axis.
+fn extent(points: &[[u32; 3]]) -> [usize; 3] {
+    let mut dims = [0usize; 3];
+    for p in points {
+        for a in 0..3 {
+            dims[a] = dims[a].max(p[a] as usize + 1);
+        }
+    }
+    dims
+}
+
 /// Exact length of a lattice offset, in scipy's operation order.
 fn offset_distance(o: [i64; 3], spacing: [f64; 3]) -> f64 {
     let d = |axis: usize| o[axis] as f64 * spacing[axis];
@@ -390,8 +362,10 @@ fn offset_distance(o: [i64; 3], spacing: [f64; 3]) -> f64 {
 impl<'a> LatticeTree<'a> {
     /// Builds the tree over `points` (lattice coordinates) for the given spacing.
     pub(crate) fn new(points: &'a [[u32; 3]], spacing: [f64; 3]) -> LatticeTree<'a> {
-        let local =
-            (!points.is_empty()).then(|| (LocalGrid::new(points, spacing), RowGrid::new(points, spacing)));
+        let local = (!points.is_empty()).then(|| {
+            let dims = extent(points);
+            (LocalGrid::new(points, dims, spacing), RowGrid::new(points, dims, spacing))
+        });
         LatticeTree { tree: OnceLock::new(), points, spacing, local }
     }
 
@@ -510,7 +484,7 @@ mod tests {
             let tree = LatticeTree::new(&points, spacing);
             let (near, grid) = tree.local.as_ref().expect("grid");
             assert_eq!(grid.tables.by_position.len(), BLOCK * BLOCK);
-            assert!(near.offsets.len() <= MAX_LOCAL_OFFSETS);
+            assert!(near.steps.len() <= MAX_LOCAL_OFFSETS);
             for _ in 0..300 {
                 // Queries inside and outside the targets' extent, also past the end of the rows.
                 let q = [next(16), next(16), next(140)];
@@ -539,13 +513,9 @@ mod tests {
                 row[i / 64] |= 1 << (i % 64);
             }
             let x = next(64 * words as u64 + 80) as usize;
-            let max = next(200) as usize;
-            let want = (0..64 * words)
-                .filter(|&i| row[i / 64] >> (i % 64) & 1 == 1)
-                .map(|i| i.abs_diff(x))
-                .filter(|&d| d <= max)
-                .min();
-            assert_eq!(nearest_in_row(&row, x, max), want, "{row:?} x={x} max={max}");
+            let want =
+                (0..64 * words).filter(|&i| row[i / 64] >> (i % 64) & 1 == 1).map(|i| i.abs_diff(x)).min();
+            assert_eq!(nearest_in_row(&row, x), want, "{row:?} x={x}");
         }
     }
 
