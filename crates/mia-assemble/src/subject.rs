@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::sync::Arc;
 
-use mia_core::{Image, ImageData, ImageProperties};
+use mia_core::{Image, ImageData, ImageProperties, Prefault};
 use mia_index::{AxisIndex, IndexExpression};
 use ndarray::{ArrayD, ArrayViewD, Axis, Dimension, IxDyn, Slice};
 
@@ -107,6 +107,9 @@ impl AssembledSubject {
 }
 
 struct KeyBuffer {
+    /// Maps the pages of a large fresh `values` buffer in on the other core while samples arrive. Declared
+    /// before `values`, so that it is joined before the buffer could be freed.
+    prefault: Option<Prefault>,
     values: Values,
     /// Per-element weights (sums of window weights, or sample counts). Allocated only once samples overlap or a
     /// window weighting is used: until then the samples were disjoint, `regions` records where they went, and a
@@ -327,10 +330,12 @@ impl SubjectAssembler {
                 }
                 let full: Vec<usize> = shape.iter().chain(&channels).copied().collect();
                 let alloc_err = || AssembleError::Allocation { subject, elements: full.iter().product() };
-                let values = T::new_values(try_zeros::<T>(&full).ok_or_else(alloc_err)?);
+                let mut array = try_zeros::<T>(&full).ok_or_else(alloc_err)?;
+                let prefault = array.as_slice_mut().and_then(Prefault::start);
+                let values = T::new_values(array);
                 state.keys.insert(
                     key.to_string(),
-                    KeyBuffer { values, weights: None, regions: Vec::new(), channels, progress },
+                    KeyBuffer { prefault, values, weights: None, regions: Vec::new(), channels, progress },
                 );
             }
         }
@@ -527,6 +532,7 @@ impl SubjectAssembler {
                         }
                     }
                 };
+                drop(b.prefault.take());
                 let data = b.values.into_image_data();
                 (key, Assembled { data, properties: properties.clone(), uncovered: count, covered })
             })

@@ -27,13 +27,15 @@
 //! ```
 #![warn(missing_docs)]
 
+mod buffer;
 mod data;
 mod error;
 mod pixel;
 mod properties;
 mod region;
 
-pub use data::{stack_last, try_zeroed_vec, Image, ImageData, IntoImageData};
+pub use buffer::{try_zeroed_vec, Prefault, PrefaultedVec, LARGE_BUFFER_BYTES};
+pub use data::{stack_last, Image, ImageData, IntoImageData};
 pub use error::{CoreError, GeometryMismatch};
 pub use pixel::{Element, PixelType};
 pub use properties::{GeometryTolerance, ImageProperties};

@@ -436,16 +436,20 @@ impl Dataset {
             ($t:ty) => {{
                 let out_shape = self.out_shape(category, subject, &l, index)?;
                 let n: usize = out_shape.iter().product();
-                let mut buf: Vec<$t> = mia_core::try_zeroed_vec(n).ok_or_else(|| ReadError::Buffer {
-                    path: self.path.clone(),
-                    location: loc::data_entry(category, subject, self.subjects.len()),
-                    message: format!("cannot allocate {n} elements"),
-                })?;
-                self.read_into(category, subject, index, &mut buf)?;
-                let a = ArrayD::from_shape_vec(IxDyn(&out_shape), buf).map_err(|e| ReadError::Buffer {
-                    path: self.path.clone(),
-                    location: loc::data_entry(category, subject, self.subjects.len()),
-                    message: e.to_string(),
+                // A helper thread maps the pages of a large fresh buffer while this one copies into it.
+                let mut buf =
+                    mia_core::PrefaultedVec::<$t>::try_zeroed(n).ok_or_else(|| ReadError::Buffer {
+                        path: self.path.clone(),
+                        location: loc::data_entry(category, subject, self.subjects.len()),
+                        message: format!("cannot allocate {n} elements"),
+                    })?;
+                self.read_into(category, subject, index, buf.as_mut_slice())?;
+                let a = ArrayD::from_shape_vec(IxDyn(&out_shape), buf.into_vec()).map_err(|e| {
+                    ReadError::Buffer {
+                        path: self.path.clone(),
+                        location: loc::data_entry(category, subject, self.subjects.len()),
+                        message: e.to_string(),
+                    }
                 })?;
                 <$t as IntoImageData>::wrap(a)
             }};

@@ -85,25 +85,6 @@ pub(crate) fn byte_len(path: &Path, count: u64, pixel_type: PixelType) -> Result
     })
 }
 
-/// A zero-filled vector of `n` elements, allocated fallibly (`None` when the allocator refuses).
-fn try_zeroed_vec<T: Element>(n: usize) -> Option<Vec<T>> {
-    if n == 0 {
-        return Some(Vec::new());
-    }
-    let layout = std::alloc::Layout::array::<T>(n).ok()?;
-    // SAFETY: `layout` has non-zero size (n > 0 and every Element has size >= 1). The memory comes from the
-    // global allocator with the layout of `[T; n]`, so `Vec::from_raw_parts` with length = capacity = n is
-    // valid; every `Element` is a plain integer or float type for which the all-zero bit pattern is a valid
-    // value, so the `n` elements are initialised.
-    unsafe {
-        let ptr = std::alloc::alloc_zeroed(layout);
-        if ptr.is_null() {
-            return None;
-        }
-        Some(Vec::from_raw_parts(ptr.cast::<T>(), n, n))
-    }
-}
-
 /// The bytes of a slice of plain numbers, mutably.
 fn as_bytes_mut<T: Element>(values: &mut [T]) -> &mut [u8] {
     let len = std::mem::size_of_val(values);
@@ -162,10 +143,11 @@ pub(crate) fn read_data(
     let n = usize::try_from(count)
         .map_err(|_| IoError::data(path, format!("{count} voxels do not fit in memory")))?;
     with_pixel_type!(pixel_type, T => {
-        let mut values: Vec<T> = try_zeroed_vec(n).ok_or_else(|| {
+        // The pages of a large volume are mapped by a helper thread while this one decodes into them.
+        let mut buffer = mia_core::PrefaultedVec::<T>::try_zeroed(n).ok_or_else(|| {
             IoError::data(path, format!("cannot allocate {needed} bytes for {count} voxels of {pixel_type}"))
         })?;
-        let bytes = as_bytes_mut(&mut values);
+        let bytes = as_bytes_mut(buffer.as_mut_slice());
         reader.read_exact(bytes).map_err(|e| match e.kind() {
             std::io::ErrorKind::UnexpectedEof => IoError::data(
                 path,
@@ -176,7 +158,7 @@ pub(crate) fn read_data(
         if order != ByteOrder::NATIVE {
             swap_bytes(bytes, std::mem::size_of::<T>());
         }
-        let array = ArrayD::from_shape_vec(IxDyn(shape), values)
+        let array = ArrayD::from_shape_vec(IxDyn(shape), buffer.into_vec())
             .map_err(|e| IoError::data(path, format!("array shape {shape:?}: {e}")))?;
         Ok(<T as IntoImageData>::wrap(array))
     })

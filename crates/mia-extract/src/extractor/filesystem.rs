@@ -239,7 +239,10 @@ impl Extractor for FilesystemDataExtractor {
         for c in &self.categories {
             let volume = self.volume(source, c, params.subject_index)?;
             let data = if self.ignore_indexing || params.index_expr.is_whole() {
-                (*volume).clone()
+                volume.try_clone_fast().ok_or_else(|| ExtractError::Allocation {
+                    what: format!("a copy of the {c} volume of subject {}", params.subject_index),
+                    bytes: volume.len() * volume.pixel_type().size_bytes(),
+                })?
             } else {
                 let clipped = clip_expression(&params.index_expr, volume.shape())?;
                 slice_data(&volume, &clipped)?
