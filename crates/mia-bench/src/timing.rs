@@ -76,9 +76,10 @@ impl Rows {
     }
 }
 
-/// Whether a workload runs: every one, or those whose name contains `MIA_BENCH_FILTER` (for iterating on one).
+/// Whether a workload runs: every one, or those whose name contains `MIA_BENCH_FILTER` or one of its
+/// `|`-separated alternatives (for iterating on a few).
 pub(crate) fn wanted(name: &str) -> bool {
-    std::env::var("MIA_BENCH_FILTER").map_or(true, |f| name.contains(f.as_str()))
+    std::env::var("MIA_BENCH_FILTER").map_or(true, |f| f.split('|').any(|alt| name.contains(alt)))
 }
 
 /// Runs `f` on a rayon pool of `threads` threads (everything mia parallelises inside uses that pool).

@@ -68,7 +68,7 @@ pub struct Batch {
 impl Batch {
     /// The arrays of one entry stacked along a new first axis (`(batch, ...)`); shapes and types must agree.
     pub fn stack(&self, key: &str) -> Result<ImageData> {
-        let parts = self.samples.iter().map(|s| s.data(key).cloned()).collect::<Result<Vec<_>>>()?;
+        let parts = self.samples.iter().map(|s| s.data(key)).collect::<Result<Vec<_>>>()?;
         stack_first(&parts, key)
     }
 }

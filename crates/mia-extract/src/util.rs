@@ -62,15 +62,15 @@ fn slice_numeric<T: Element>(a: &ArrayD<T>, expr: &IndexExpression) -> Result<Ar
 
 /// Stacks same-shaped arrays along a new last axis (numpy `stack(..., axis=-1)`).
 pub(crate) fn stack_last(parts: &[ImageData], what: &str) -> Result<ImageData> {
-    stack_at(parts, what, true)
+    stack_at(&parts.iter().collect::<Vec<_>>(), what, true)
 }
 
 /// Stacks same-shaped arrays along a new first axis (a batch).
-pub(crate) fn stack_first(parts: &[ImageData], what: &str) -> Result<ImageData> {
+pub(crate) fn stack_first(parts: &[&ImageData], what: &str) -> Result<ImageData> {
     stack_at(parts, what, false)
 }
 
-fn stack_at(parts: &[ImageData], what: &str, last: bool) -> Result<ImageData> {
+fn stack_at(parts: &[&ImageData], what: &str, last: bool) -> Result<ImageData> {
     let first =
         parts.first().ok_or_else(|| ExtractError::params("stack", format!("{what}: nothing to stack")))?;
     for p in parts {
@@ -94,15 +94,11 @@ fn stack_at(parts: &[ImageData], what: &str, last: bool) -> Result<ImageData> {
 }
 
 /// `None` only when the stacked array cannot be allocated (shapes and types are checked by the caller).
-fn stack_elem(first: &ImageData, parts: &[ImageData], last: bool) -> Option<ImageData> {
+fn stack_elem(first: &ImageData, parts: &[&ImageData], last: bool) -> Option<ImageData> {
     macro_rules! go {
         ($t:ty) => {{
             let views: Vec<_> = parts.iter().map(|p| p.view::<$t>().expect("types checked")).collect();
-            let stacked = if last {
-                mia_core::stack_last(&views)?
-            } else {
-                ndarray::stack(Axis(0), &views).expect("shapes checked")
-            };
+            let stacked = if last { mia_core::stack_last(&views)? } else { stack_first_axis(&views)? };
             Some(<$t as IntoImageData>::wrap(stacked))
         }};
     }
@@ -118,6 +114,38 @@ fn stack_elem(first: &ImageData, parts: &[ImageData], last: bool) -> Option<Imag
         ImageData::F32(_) => go!(f32),
         ImageData::F64(_) => go!(f64),
     }
+}
+
+/// Stacks same-shaped views along a new first axis: one copy per part straight into a buffer that is never
+/// zeroed (contiguous parts are appended as slices; others element by element, in logical order).
+fn stack_first_axis<T: Element>(views: &[ndarray::ArrayViewD<'_, T>]) -> Option<ArrayD<T>> {
+    let first = views.first()?;
+    let total = first.len().checked_mul(views.len())?;
+    let out = if total.saturating_mul(std::mem::size_of::<T>()) >= mia_core::LARGE_BUFFER_BYTES {
+        // Fresh pages (zero at no cost), mapped in by a helper thread while the parts are copied.
+        let mut buf = mia_core::PrefaultedVec::<T>::try_zeroed(total)?;
+        for (o, v) in buf.as_mut_slice().chunks_exact_mut(first.len()).zip(views) {
+            match v.as_slice() {
+                Some(s) => o.copy_from_slice(s),
+                None => o.iter_mut().zip(v.iter()).for_each(|(o, &x)| *o = x),
+            }
+        }
+        buf.into_vec()
+    } else {
+        // Heap memory reused from the last batch: appended without a zeroing pass.
+        let mut out: Vec<T> = Vec::new();
+        out.try_reserve_exact(total).ok()?;
+        for v in views {
+            match v.as_slice() {
+                Some(s) => out.extend_from_slice(s),
+                None => out.extend(v.iter().copied()),
+            }
+        }
+        out
+    };
+    let mut shape = vec![views.len()];
+    shape.extend_from_slice(first.shape());
+    ArrayD::from_shape_vec(IxDyn(&shape), out).ok()
 }
 
 /// Gathers positions along each axis: `maps[axis][i]` is the source position of output position `i` along `axis`
@@ -202,5 +230,23 @@ mod tests {
         let s = stack_last(&[a.clone(), b], "t").unwrap();
         assert_eq!(s.shape(), &[2, 3, 2]);
         assert!(stack_last(&[a, ImageData::F32(ArrayD::zeros(vec![2, 3]))], "t").is_err());
+    }
+
+    #[test]
+    fn stacks_a_batch_like_ndarray() {
+        // Small (heap) and large (fresh, prefaulted pages) batches, contiguous and transposed parts.
+        for (n, len) in [(3usize, 40usize), (5, (mia_core::LARGE_BUFFER_BYTES / 4) / 5 + 7)] {
+            let parts: Vec<ArrayD<f32>> =
+                (0..n).map(|k| ArrayD::from_shape_fn(IxDyn(&[len]), |i| (k * len + i[0]) as f32)).collect();
+            let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
+            assert_eq!(stack_first_axis(&views).unwrap(), ndarray::stack(Axis(0), &views).unwrap());
+        }
+        let a = ArrayD::from_shape_fn(IxDyn(&[3, 4]), |i| (i[0] * 4 + i[1]) as i16);
+        let t = a.t().to_owned();
+        let views = [a.t(), t.view()];
+        let stacked = stack_first_axis(&views).unwrap();
+        assert_eq!(stacked, ndarray::stack(Axis(0), &views).unwrap());
+        let data = [ImageData::I16(a.t().into_owned()), ImageData::I16(t)];
+        assert_eq!(stack_first(&[&data[0], &data[1]], "t").unwrap(), ImageData::I16(stacked));
     }
 }
