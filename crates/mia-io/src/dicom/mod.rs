@@ -28,6 +28,8 @@ use mia_core::Image;
 use crate::{IoError, Result};
 
 mod header;
+mod jpeg12;
+mod jpeg_frames;
 mod pixels;
 mod series;
 mod single;
