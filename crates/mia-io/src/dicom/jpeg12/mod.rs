@@ -201,7 +201,7 @@ pub(crate) fn decode(data: &[u8]) -> Result<(JpegImage, usize), JpegError> {
                     return Err(corrupt("second frame header"));
                 }
                 let body = segment(data, pos)?;
-                frame = Some(parse_frame(body)?);
+                frame = Some(parse_frame(body, data.len())?);
                 pos += body.len() + 2;
             }
             0xC3 | 0xC7 | 0xCB | 0xCF => return Err(unsupported(format!("lossless JPEG (SOF{})", m - 0xC0))),
@@ -237,8 +237,10 @@ pub(crate) fn decode(data: &[u8]) -> Result<(JpegImage, usize), JpegError> {
     Ok((assemble(frame)?, pos))
 }
 
-/// Parses SOF0/SOF1 and allocates the component planes.
-fn parse_frame(body: &[u8]) -> Result<Frame, JpegError> {
+/// Parses SOF0/SOF1 and allocates the component planes. `stream_len` (the bytes of the whole stream) bounds the
+/// size: every block takes at least two bits (a DC code and an end-of-block code), so a corrupt header cannot make
+/// the decoder allocate more than 256 samples per byte of input.
+fn parse_frame(body: &[u8], stream_len: usize) -> Result<Frame, JpegError> {
     let byte = |i: usize| body.get(i).copied().ok_or_else(|| corrupt("frame header too short"));
     let precision = byte(0)?;
     if precision != 8 && precision != 12 {
@@ -281,6 +283,12 @@ fn parse_frame(body: &[u8]) -> Result<Frame, JpegError> {
         return Err(unsupported("subsampled colour components"));
     }
     let (mcus_x, mcus_y) = (frame.mcus_x(), frame.mcus_y());
+    let blocks: usize = frame.components.iter().map(|c| c.blocks_wide(&frame) * c.blocks_high(&frame)).sum();
+    if blocks > stream_len.saturating_mul(4) {
+        return Err(corrupt(format!(
+            "a {width} x {height} frame of {count} components needs {blocks} blocks, more than {stream_len} bytes can code"
+        )));
+    }
     for c in &mut frame.components {
         c.stride = mcus_x * usize::from(c.h) * 8;
         let len = c.stride * mcus_y * usize::from(c.v) * 8;
