@@ -42,18 +42,23 @@ pub(crate) fn first_precision(obj: &DefaultDicomObject) -> Option<u8> {
 /// (8, 16 or 32 bits), in array order (frame, row, column, sample).
 pub(crate) fn decode_frames(path: &Path, header: &DicomHeader, obj: &DefaultDicomObject) -> Result<Vec<u8>> {
     let ts = transfer_syntax(obj).to_string();
-    let fragments = fragments(obj)
-        .ok_or_else(|| IoError::data(path, format!("transfer syntax {ts} but the pixel data is not encapsulated")))?;
+    let fragments = fragments(obj).ok_or_else(|| {
+        IoError::data(path, format!("transfer syntax {ts} but the pixel data is not encapsulated"))
+    })?;
     let width = usize::from(header.bits_allocated / 8);
     if !matches!(width, 1 | 2 | 4) {
-        return Err(IoError::data(path, format!("Bits Allocated {} for JPEG pixel data", header.bits_allocated)));
+        return Err(IoError::data(
+            path,
+            format!("Bits Allocated {} for JPEG pixel data", header.bits_allocated),
+        ));
     }
     let count = header.frames * header.frame_samples();
     let bytes = count
         .checked_mul(width)
         .ok_or_else(|| IoError::data(path, format!("{count} samples of {width} bytes overflow")))?;
     let mut out: Vec<u8> = Vec::new();
-    out.try_reserve_exact(bytes).map_err(|e| IoError::data(path, format!("cannot allocate {bytes} bytes: {e}")))?;
+    out.try_reserve_exact(bytes)
+        .map_err(|e| IoError::data(path, format!("cannot allocate {bytes} bytes: {e}")))?;
 
     if fragments.len() == header.frames {
         // One fragment per frame.
@@ -66,7 +71,10 @@ pub(crate) fn decode_frames(path: &Path, header: &DicomHeader, obj: &DefaultDico
         let mut pos = 0;
         for frame in 0..header.frames {
             let start = find_soi(&stream, pos).ok_or_else(|| {
-                IoError::data(path, format!("pixel data holds {frame} JPEG frames, the header declares {}", header.frames))
+                IoError::data(
+                    path,
+                    format!("pixel data holds {frame} JPEG frames, the header declares {}", header.frames),
+                )
             })?;
             let rest = stream.get(start..).unwrap_or_default();
             pos = start + decode_frame(path, header, &ts, rest, frame, &mut out)?;
@@ -85,8 +93,9 @@ fn decode_frame(
     frame: usize,
     out: &mut Vec<u8>,
 ) -> Result<usize> {
-    let info = jpeg12::frame_info(data)
-        .ok_or_else(|| IoError::data(path, format!("frame {}: no JPEG frame header (SOF0/SOF1)", frame + 1)))?;
+    let info = jpeg12::frame_info(data).ok_or_else(|| {
+        IoError::data(path, format!("frame {}: no JPEG frame header (SOF0/SOF1)", frame + 1))
+    })?;
     check_info(path, header, &info, frame)?;
     let (image, used) = jpeg12::decode(data).map_err(|e| {
         let message = format!("frame {} of {} (transfer syntax {ts}): {e}", frame + 1, header.frames);
@@ -106,7 +115,10 @@ fn decode_frame(
 
 /// The JPEG frame header must agree with the DICOM header (checked before any allocation).
 fn check_info(path: &Path, header: &DicomHeader, info: &FrameInfo, frame: usize) -> Result<()> {
-    if info.width != header.columns || info.height != header.rows || info.components != header.samples_per_pixel {
+    if info.width != header.columns
+        || info.height != header.rows
+        || info.components != header.samples_per_pixel
+    {
         return Err(IoError::data(
             path,
             format!(
@@ -139,7 +151,9 @@ fn check_info(path: &Path, header: &DicomHeader, info: &FrameInfo, frame: usize)
 fn concatenate(path: &Path, fragments: &[Vec<u8>]) -> Result<Vec<u8>> {
     let total: usize = fragments.iter().map(Vec::len).sum();
     let mut stream = Vec::new();
-    stream.try_reserve_exact(total).map_err(|e| IoError::data(path, format!("cannot allocate {total} bytes: {e}")))?;
+    stream
+        .try_reserve_exact(total)
+        .map_err(|e| IoError::data(path, format!("cannot allocate {total} bytes: {e}")))?;
     for f in fragments {
         stream.extend_from_slice(f);
     }

@@ -69,7 +69,8 @@ pub(super) fn idct_block(coef: &[i16; 64], quant: &[u16; 64], precision: u8, out
 
     // Pass 1: columns, results scaled up by 2^PASS1_BITS.
     for col in 0..8 {
-        let v: [i64; 8] = std::array::from_fn(|row| i64::from(coef[row * 8 + col]) * i64::from(quant[row * 8 + col]));
+        let v: [i64; 8] =
+            std::array::from_fn(|row| i64::from(coef[row * 8 + col]) * i64::from(quant[row * 8 + col]));
         if v[1..].iter().all(|&x| x == 0) {
             // DC only: the full computation gives the same value.
             for row in 0..8 {
@@ -131,7 +132,9 @@ mod tests {
                         let cu = if u == 0 { std::f64::consts::FRAC_1_SQRT_2 } else { 1.0 };
                         let cv = if v == 0 { std::f64::consts::FRAC_1_SQRT_2 } else { 1.0 };
                         let f = f64::from(coef[v * 8 + u]) * 3.0;
-                        s += cu * cv * f
+                        s += cu
+                            * cv
+                            * f
                             * ((2 * x + 1) as f64 * u as f64 * std::f64::consts::PI / 16.0).cos()
                             * ((2 * y + 1) as f64 * v as f64 * std::f64::consts::PI / 16.0).cos();
                     }

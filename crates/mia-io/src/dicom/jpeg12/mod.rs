@@ -205,8 +205,12 @@ pub(crate) fn decode(data: &[u8]) -> Result<(JpegImage, usize), JpegError> {
                 pos += body.len() + 2;
             }
             0xC3 | 0xC7 | 0xCB | 0xCF => return Err(unsupported(format!("lossless JPEG (SOF{})", m - 0xC0))),
-            0xC2 | 0xC6 | 0xCA | 0xCE => return Err(unsupported(format!("progressive JPEG (SOF{})", m - 0xC0))),
-            0xC5 | 0xC9 | 0xCD | 0xCC => return Err(unsupported(format!("JPEG marker FF{m:02X} (arithmetic or hierarchical)"))),
+            0xC2 | 0xC6 | 0xCA | 0xCE => {
+                return Err(unsupported(format!("progressive JPEG (SOF{})", m - 0xC0)))
+            }
+            0xC5 | 0xC9 | 0xCD | 0xCC => {
+                return Err(unsupported(format!("JPEG marker FF{m:02X} (arithmetic or hierarchical)")))
+            }
             0xDE | 0xDF => return Err(unsupported("hierarchical JPEG")),
             0xDC => return Err(unsupported("number of lines defined after the first scan (DNL)")),
             0xC4 => pos += parse_huffman(segment(data, pos)?, &mut tables)?,
@@ -309,7 +313,8 @@ fn parse_huffman(body: &[u8], tables: &mut Tables) -> Result<usize, JpegError> {
             .and_then(|s| s.try_into().ok())
             .ok_or_else(|| corrupt("Huffman table segment too short"))?;
         let total: usize = counts.iter().map(|&c| usize::from(c)).sum();
-        let values = body.get(at + 17..at + 17 + total).ok_or_else(|| corrupt("Huffman table segment too short"))?;
+        let values =
+            body.get(at + 17..at + 17 + total).ok_or_else(|| corrupt("Huffman table segment too short"))?;
         let table = Huffman::new(&counts, values.to_vec())?;
         match (class, id) {
             (0, 0..=3) => tables.dc[id] = Some(table),
@@ -331,14 +336,12 @@ fn parse_quant(body: &[u8], tables: &mut Tables) -> Result<usize, JpegError> {
             return Err(corrupt(format!("quantisation table precision {wide} id {id}")));
         }
         let size = if wide == 1 { 128 } else { 64 };
-        let raw = body.get(at + 1..at + 1 + size).ok_or_else(|| corrupt("quantisation table segment too short"))?;
+        let raw =
+            body.get(at + 1..at + 1 + size).ok_or_else(|| corrupt("quantisation table segment too short"))?;
         let mut table = [0u16; 64];
         for (k, &natural) in NATURAL_ORDER.iter().enumerate() {
-            table[natural] = if wide == 1 {
-                u16::from_be_bytes([raw[2 * k], raw[2 * k + 1]])
-            } else {
-                u16::from(raw[k])
-            };
+            table[natural] =
+                if wide == 1 { u16::from_be_bytes([raw[2 * k], raw[2 * k + 1]]) } else { u16::from(raw[k]) };
         }
         tables.quant[id] = Some(table);
         at += 1 + size;
@@ -347,7 +350,11 @@ fn parse_quant(body: &[u8], tables: &mut Tables) -> Result<usize, JpegError> {
 }
 
 /// Parses an SOS header: the scan's components with their tables.
-fn parse_scan<'t>(body: &[u8], frame: &Frame, tables: &'t Tables) -> Result<Vec<ScanComponent<'t>>, JpegError> {
+fn parse_scan<'t>(
+    body: &[u8],
+    frame: &Frame,
+    tables: &'t Tables,
+) -> Result<Vec<ScanComponent<'t>>, JpegError> {
     let count = usize::from(*body.first().ok_or_else(|| corrupt("empty scan header"))?);
     if count == 0 || count > frame.components.len() || body.len() < 1 + 2 * count + 3 {
         return Err(corrupt(format!("scan header with {count} components")));

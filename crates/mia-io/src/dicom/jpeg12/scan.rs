@@ -5,9 +5,9 @@ use super::{corrupt, Component, Frame, JpegError};
 
 /// Zig-zag position → natural (row-major) position of a coefficient.
 pub(super) const NATURAL_ORDER: [usize; 64] = [
-    0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21,
-    28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61,
-    54, 47, 55, 62, 63,
+    0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7,
+    14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39,
+    46, 53, 60, 61, 54, 47, 55, 62, 63,
 ];
 
 /// A Huffman table in the form of ITU-T T.81 F.2.2.3: per code length the largest code, and where its values start.
@@ -98,7 +98,9 @@ impl<'a> BitReader<'a> {
         if self.count < n {
             self.fill();
             if self.count < n {
-                return Err(corrupt("entropy-coded data ends in the middle of a block (truncated or corrupt)"));
+                return Err(corrupt(
+                    "entropy-coded data ends in the middle of a block (truncated or corrupt)",
+                ));
             }
         }
         let v = (self.bits >> (64 - n)) as u32;
@@ -114,7 +116,11 @@ impl<'a> BitReader<'a> {
             code = (code << 1) | self.bits(1)? as i32;
             if code <= table.max_code[len] {
                 let index = (table.offset[len] + code) as usize;
-                return table.values.get(index).copied().ok_or_else(|| corrupt("Huffman table index out of range"));
+                return table
+                    .values
+                    .get(index)
+                    .copied()
+                    .ok_or_else(|| corrupt("Huffman table index out of range"));
             }
         }
         Err(corrupt("a Huffman code that the table does not define"))
@@ -153,8 +159,12 @@ impl<'a> BitReader<'a> {
                 self.pos = pos + 2;
                 Ok(())
             }
-            (Some(0xFF), Some(&m)) => Err(corrupt(format!("expected restart marker FF{expected:02X}, found FF{m:02X}"))),
-            _ => Err(corrupt(format!("restart marker FF{expected:02X} missing (too much or too little entropy-coded data)"))),
+            (Some(0xFF), Some(&m)) => {
+                Err(corrupt(format!("expected restart marker FF{expected:02X}, found FF{m:02X}")))
+            }
+            _ => Err(corrupt(format!(
+                "restart marker FF{expected:02X} missing (too much or too little entropy-coded data)"
+            ))),
         }
     }
 }

@@ -53,7 +53,11 @@ fn flipped_bytes_never_panic() {
             let mut bad = data.to_vec();
             bad[pos] ^= mask;
             if let Ok((image, used)) = decode(&bad) {
-                assert_eq!(image.samples.len(), image.width * image.height * image.components, "flip at {pos}");
+                assert_eq!(
+                    image.samples.len(),
+                    image.width * image.height * image.components,
+                    "flip at {pos}"
+                );
                 assert!(used <= bad.len());
             }
         }
@@ -87,13 +91,17 @@ fn unsupported_processes_are_named() {
 #[test]
 fn missing_pieces_are_errors() {
     assert!(matches!(decode(&[]), Err(JpegError::Corrupt(_))));
-    assert!(matches!(decode(&[0xFF, 0xD8, 0xFF, 0xD9]), Err(JpegError::Corrupt(m)) if m.contains("no frame header")));
+    assert!(
+        matches!(decode(&[0xFF, 0xD8, 0xFF, 0xD9]), Err(JpegError::Corrupt(m)) if m.contains("no frame header"))
+    );
     let full = TestStream::flat(12, 8, 8, 1, 0, false, |_, _, _| 100).finish();
     // Remove the DHT segment: the scan then names undefined tables.
     let dht = full.windows(2).position(|w| w == [0xFF, 0xC4]).unwrap();
     let len = usize::from(full[dht + 2]) << 8 | usize::from(full[dht + 3]);
     let without: Vec<u8> = full[..dht].iter().chain(&full[dht + 2 + len..]).copied().collect();
-    assert!(matches!(decode(&without), Err(JpegError::Corrupt(m)) if m.contains("Huffman table not defined")));
+    assert!(
+        matches!(decode(&without), Err(JpegError::Corrupt(m)) if m.contains("Huffman table not defined"))
+    );
     // A frame far larger than the stream could code.
     let mut huge = full.clone();
     let sof = huge.windows(2).position(|w| w == [0xFF, 0xC1]).unwrap();
@@ -140,7 +148,9 @@ fn wrong_or_missing_restart_markers_are_errors() {
     let mut data = TestStream::flat(12, 32, 8, 1, 1, false, value).finish();
     let rst = data.windows(2).position(|w| w == [0xFF, 0xD0]).unwrap();
     data[rst + 1] = 0xD3;
-    assert!(matches!(decode(&data), Err(JpegError::Corrupt(m)) if m.contains("expected restart marker FFD0")));
+    assert!(
+        matches!(decode(&data), Err(JpegError::Corrupt(m)) if m.contains("expected restart marker FFD0"))
+    );
     let mut stream = TestStream::new(12, 32, 8, 1);
     stream.restart = 1; // Declared, but the scan below has no markers.
     stream.scan_bytes(&[1], &[0x00, 0x00, 0x00, 0x00]);
@@ -254,7 +264,8 @@ impl TestStream {
         let center = 1i32 << (precision - 1);
         // Flat block of value v: DC coefficient 8 (v - centre) with quantiser 1.
         let dc = |c: usize, bx: usize, by: usize| 8 * (value(c, bx, by) - center);
-        let groups: Vec<Vec<usize>> = if separate { (0..comps).map(|c| vec![c]).collect() } else { vec![(0..comps).collect()] };
+        let groups: Vec<Vec<usize>> =
+            if separate { (0..comps).map(|c| vec![c]).collect() } else { vec![(0..comps).collect()] };
         let (bw, bh) = (width.div_ceil(8), height.div_ceil(8));
         for group in groups {
             let mut bits = Bits::default();
