@@ -52,14 +52,8 @@ pub(crate) fn decode_frames(path: &Path, header: &DicomHeader, obj: &DefaultDico
             format!("Bits Allocated {} for JPEG pixel data", header.bits_allocated),
         ));
     }
-    let count = header.frames * header.frame_samples();
-    let bytes = count
-        .checked_mul(width)
-        .ok_or_else(|| IoError::data(path, format!("{count} samples of {width} bytes overflow")))?;
+    // Grown frame by frame (a header that declares more frames than the data holds allocates nothing for them).
     let mut out: Vec<u8> = Vec::new();
-    out.try_reserve_exact(bytes)
-        .map_err(|e| IoError::data(path, format!("cannot allocate {bytes} bytes: {e}")))?;
-
     if fragments.len() == header.frames {
         // One fragment per frame.
         for (frame, data) in fragments.iter().enumerate() {
@@ -97,6 +91,7 @@ fn decode_frame(
         IoError::data(path, format!("frame {}: no JPEG frame header (SOF0/SOF1)", frame + 1))
     })?;
     check_info(path, header, &info, frame)?;
+    let width = usize::from(header.bits_allocated / 8);
     let (image, used) = jpeg12::decode(data).map_err(|e| {
         let message = format!("frame {} of {} (transfer syntax {ts}): {e}", frame + 1, header.frames);
         match e {
@@ -104,10 +99,12 @@ fn decode_frame(
             JpegError::Corrupt(_) => IoError::data(path, message),
         }
     })?;
-    match header.bits_allocated {
+    let bytes = image.samples.len() * width;
+    out.try_reserve(bytes).map_err(|e| IoError::data(path, format!("cannot allocate {bytes} bytes: {e}")))?;
+    match width {
         // `check_info` refused a precision above Bits Allocated: 8-bit samples fit a byte.
-        8 => out.extend(image.samples.iter().map(|&v| v as u8)),
-        16 => out.extend(image.samples.iter().flat_map(|&v| v.to_ne_bytes())),
+        1 => out.extend(image.samples.iter().map(|&v| v as u8)),
+        2 => out.extend(image.samples.iter().flat_map(|&v| v.to_ne_bytes())),
         _ => out.extend(image.samples.iter().flat_map(|&v| u32::from(v).to_ne_bytes())),
     }
     Ok(used)

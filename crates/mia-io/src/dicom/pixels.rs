@@ -106,9 +106,15 @@ pub(crate) fn decode_into<T: Element>(
     };
     let samples = header.samples_per_pixel;
     let bytes_per_sample = usize::from(header.bits_allocated / 8);
-    let count = header.frames * header.frame_samples();
+    let count = header.frames.checked_mul(header.frame_samples());
+    let needed = count.and_then(|c| c.checked_mul(bytes_per_sample));
+    let (Some(count), Some(needed)) = (count, needed) else {
+        return Err(IoError::data(
+            path,
+            format!("{} frames of {} samples overflow", header.frames, header.frame_samples()),
+        ));
+    };
     let data = pixels.data;
-    let needed = count * bytes_per_sample;
     if data.len() < needed {
         return Err(IoError::data(
             path,

@@ -212,6 +212,7 @@ pub(crate) fn decode(data: &[u8]) -> Result<(JpegImage, usize), JpegError> {
                 return Err(unsupported(format!("JPEG marker FF{m:02X} (arithmetic or hierarchical)")))
             }
             0xDE | 0xDF => return Err(unsupported("hierarchical JPEG")),
+            0xF7 | 0xF8 => return Err(unsupported("JPEG-LS")),
             0xDC => return Err(unsupported("number of lines defined after the first scan (DNL)")),
             0xC4 => pos += parse_huffman(segment(data, pos)?, &mut tables)?,
             0xDB => pos += parse_quant(segment(data, pos)?, &mut tables)?,
