@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 
 use mia_core::{dispatch_image_data, Element, Image, PixelType};
 use mia_io::dicom::read_dicom;
-use mia_io::IoError;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -117,23 +116,30 @@ fn mr_small_jpeg_2000_lossless() {
     check_file("MR_small_jp2klossless.dcm");
 }
 
+/// 12-bit lossy JPEG (JPEG Extended, Process 2 & 4), decoded by mia's own decoder with the accurate integer IDCT
+/// of IJG libjpeg, as GDCM does: the voxels equal SimpleITK's bit for bit (`sitk_values`, SHA-256 included).
+///
+/// pydicom's reference (pylibjpeg, i.e. T. Richter's libjpeg 2.x) rounds its IDCT differently: 3612 of the 262144
+/// samples differ by one (3516 lower, 96 higher), so the sum is 3420 lower (3767007 vs 3770427) and its SHA-256
+/// cannot match. Lossy JPEG decoders may differ by one in any sample (ITU-T T.83 decoder accuracy), so against
+/// pydicom the count, min and max are exact and the sum may differ by one in at most 2% of the samples.
 #[test]
 fn jpeg_extended_12_bit() {
-    let path = data_dir().join("JPGExtended.dcm");
-    match read_dicom(&path) {
-        Ok(image) => {
-            let exp = expected();
-            let exp = &exp["files"]["JPGExtended.dcm"];
-            check_geometry("jpeg 12-bit", &image, exp);
-            check_values("jpeg 12-bit", &image, &exp["values"], false);
-        }
-        // The pure-Rust JPEG decoder of dicom-pixeldata 0.10 has no 12-bit sample precision: a clear error.
-        Err(IoError::Unsupported { path: p, message }) => {
-            assert_eq!(p, path);
-            assert!(message.contains("1.2.840.10008.1.2.4.51") && message.contains("12"), "{message}");
-        }
-        Err(e) => panic!("12-bit JPEG: unexpected error {e}"),
-    }
+    let exp = expected();
+    let exp = &exp["files"]["JPGExtended.dcm"];
+    let image =
+        read_dicom(&data_dir().join("JPGExtended.dcm")).unwrap_or_else(|e| panic!("12-bit JPEG: {e}"));
+    check_geometry("jpeg 12-bit", &image, exp);
+    check_values("jpeg 12-bit vs SimpleITK", &image, &exp["sitk_values"], false);
+
+    let pydicom = &exp["values"];
+    let (min, max, sum) = image.data().min_max_sum();
+    let n = pydicom["n"].as_f64().unwrap();
+    assert_eq!(image.data().len() as f64, n, "count");
+    assert_eq!(min, pydicom["min"].as_f64().unwrap(), "min");
+    assert_eq!(max, pydicom["max"].as_f64().unwrap(), "max");
+    let reference = pydicom["sum"].as_f64().unwrap();
+    assert!((sum - reference).abs() <= n * 0.02, "sum {sum} vs pydicom's {reference}");
 }
 
 #[test]
@@ -157,7 +163,7 @@ fn mr_small_jpeg_ls_lossless() {
 fn jpeg_ls_without_charls_is_unsupported() {
     let path = data_dir().join("MR_small_jpeg_ls_lossless.dcm");
     match read_dicom(&path) {
-        Err(IoError::Unsupported { path: p, message }) => {
+        Err(mia_io::IoError::Unsupported { path: p, message }) => {
             assert_eq!(p, path);
             assert!(message.contains("1.2.840.10008.1.2.4.80"), "{message}");
         }

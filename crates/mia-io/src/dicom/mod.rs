@@ -12,10 +12,15 @@
 //!   cosine and their cross product (the slice normal), orthonormalised as ITK does.
 //! * Rescale Slope/Intercept are applied; the pixel type follows GDCM's choice (the smallest integer type that
 //!   holds every rescaled value Bits Stored allows; `f64` for a non-integer slope or intercept).
-//! * Transfer syntaxes: whatever `dicom-pixeldata` 0.10 decodes: implicit/explicit little endian, explicit big
-//!   endian, deflate, RLE lossless, 8-bit JPEG baseline, JPEG 2000; JPEG-LS with the `jpeg-ls` feature (default;
-//!   CharLS, built with cmake). The pure-Rust JPEG decoder has no 12-bit precision, so 12-bit JPEG extended files (and anything else
-//!   not decoded) give [`IoError::Unsupported`] naming the transfer syntax.
+//! * Transfer syntaxes: implicit/explicit little endian, explicit big endian, deflate, RLE lossless, 8-bit JPEG
+//!   baseline, JPEG 2000 (through `dicom-pixeldata` 0.10); JPEG-LS with the `jpeg-ls` feature
+//!   (default; CharLS, built with cmake); and 12-bit lossy JPEG (JPEG Extended, Process 2 & 4,
+//!   1.2.840.10008.1.2.4.51, or a 12-bit stream under JPEG Baseline's UID) through mia's own decoder: no maintained
+//!   Rust crate decodes 12-bit lossy JPEG (`jpeg-decoder`, used by `dicom-pixeldata`, and `zune-jpeg` reject a
+//!   sample precision of 12). Its IDCT is IJG libjpeg's accurate integer one, as in GDCM, so the voxels equal
+//!   SimpleITK's; other decoders (pydicom with pylibjpeg) may differ by one in some samples, as lossy JPEG allows.
+//!   Anything not decoded gives [`IoError::Unsupported`] naming the transfer syntax; a corrupt or truncated stream
+//!   gives [`IoError::Data`].
 //! * 8-bit native YBR_FULL is converted to RGB as SimpleITK does; PALETTE COLOR is not supported.
 //!
 //! A series directory must hold exactly one series that forms a regular volume; gaps, non-parallel slices, mixed
@@ -28,6 +33,8 @@ use mia_core::Image;
 use crate::{IoError, Result};
 
 mod header;
+mod jpeg12;
+mod jpeg_frames;
 mod pixels;
 mod series;
 mod single;

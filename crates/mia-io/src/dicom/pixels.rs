@@ -3,10 +3,11 @@
 use std::path::Path;
 
 use dicom_object::DefaultDicomObject;
-use dicom_pixeldata::{PixelDecoder, PlanarConfiguration};
+use dicom_pixeldata::{DecodedPixelData, PixelDecoder, PlanarConfiguration};
 use mia_core::{Element, PixelType};
 
 use super::header::DicomHeader;
+use super::jpeg_frames;
 use crate::{IoError, Result};
 
 /// The pixel type of the stored values (before rescale), as GDCM maps Bits Allocated and Pixel Representation.
@@ -74,29 +75,46 @@ pub(crate) fn decode_into<T: Element>(
     obj: &DefaultDicomObject,
     out: &mut Vec<T>,
 ) -> Result<()> {
-    let decoded = obj.decode_pixel_data().map_err(|e| decode_error(path, obj, e))?;
+    // 12-bit lossy JPEG: mia's own decoder (dicom-pixeldata's JPEG decoder has no 12-bit precision), also when
+    // dicom-pixeldata fails on a 12-bit JPEG stream under another transfer syntax.
+    let decoded = if jpeg_frames::wants_own_decoder(obj) {
+        None
+    } else {
+        match obj.decode_pixel_data() {
+            Ok(d) => Some(d),
+            Err(_) if jpeg_frames::first_precision(obj) == Some(12) => None,
+            Err(e) => return Err(decode_error(path, obj, e)),
+        }
+    };
+    let own;
+    let pixels = match &decoded {
+        Some(decoded) => {
+            check_decoded_size(path, header, decoded)?;
+            let three = header.samples_per_pixel == 3;
+            Pixels {
+                data: decoded.data(),
+                planar: three && matches!(decoded.planar_configuration(), PlanarConfiguration::PixelFirst),
+                ybr: three
+                    && header.bits_allocated == 8
+                    && matches!(decoded.photometric_interpretation().as_str(), "YBR_FULL" | "YBR_FULL_422"),
+            }
+        }
+        None => {
+            own = jpeg_frames::decode_frames(path, header, obj)?;
+            Pixels { data: &own, planar: false, ybr: false }
+        }
+    };
     let samples = header.samples_per_pixel;
-    if decoded.rows() as usize != header.rows
-        || decoded.columns() as usize != header.columns
-        || decoded.samples_per_pixel() as usize != samples
-    {
+    let bytes_per_sample = usize::from(header.bits_allocated / 8);
+    let count = header.frames.checked_mul(header.frame_samples());
+    let needed = count.and_then(|c| c.checked_mul(bytes_per_sample));
+    let (Some(count), Some(needed)) = (count, needed) else {
         return Err(IoError::data(
             path,
-            format!(
-                "decoded {} x {} x {} samples, header declares {} x {} x {}",
-                decoded.columns(),
-                decoded.rows(),
-                decoded.samples_per_pixel(),
-                header.columns,
-                header.rows,
-                samples
-            ),
+            format!("{} frames of {} samples overflow", header.frames, header.frame_samples()),
         ));
-    }
-    let bytes_per_sample = usize::from(header.bits_allocated / 8);
-    let count = header.frames * header.frame_samples();
-    let data = decoded.data();
-    let needed = count * bytes_per_sample;
+    };
+    let data = pixels.data;
     if data.len() < needed {
         return Err(IoError::data(
             path,
@@ -133,11 +151,7 @@ pub(crate) fn decode_into<T: Element>(
         return Ok(());
     }
     let stored = stored_values(header, &data[..needed]);
-    let planar = samples == 3 && matches!(decoded.planar_configuration(), PlanarConfiguration::PixelFirst);
-    let ybr = samples == 3
-        && !rescale
-        && header.bits_allocated == 8
-        && matches!(decoded.photometric_interpretation().as_str(), "YBR_FULL" | "YBR_FULL_422");
+    let (planar, ybr) = (pixels.planar, pixels.ybr && !rescale);
     let frame_pixels = header.rows * header.columns;
     for frame in 0..header.frames {
         let base = frame * frame_pixels * samples;
@@ -157,6 +171,38 @@ pub(crate) fn decode_into<T: Element>(
                 out.push(T::from_f64(if rescale { v * slope + intercept } else { v }));
             }
         }
+    }
+    Ok(())
+}
+
+/// Samples of all frames as native-endian integers of Bits Allocated, with their layout.
+struct Pixels<'a> {
+    data: &'a [u8],
+    /// Colour planes one after another in each frame (Planar Configuration 1).
+    planar: bool,
+    /// 8-bit YBR_FULL(_422) samples to convert to RGB.
+    ybr: bool,
+}
+
+/// The decoded image must have the size the header declares.
+fn check_decoded_size(path: &Path, header: &DicomHeader, decoded: &DecodedPixelData<'_>) -> Result<()> {
+    let samples = header.samples_per_pixel;
+    if decoded.rows() as usize != header.rows
+        || decoded.columns() as usize != header.columns
+        || decoded.samples_per_pixel() as usize != samples
+    {
+        return Err(IoError::data(
+            path,
+            format!(
+                "decoded {} x {} x {} samples, header declares {} x {} x {}",
+                decoded.columns(),
+                decoded.rows(),
+                decoded.samples_per_pixel(),
+                header.columns,
+                header.rows,
+                samples
+            ),
+        ));
     }
     Ok(())
 }
