@@ -36,6 +36,10 @@ pub struct LoaderConfig {
     pub rank: usize,
     /// Number of processes; each gets every `world_size`-th sample of the (shuffled) order.
     pub world_size: usize,
+    /// Entries that are stacked into one `(batch, ...)` array per batch where the batch is extracted (in the
+    /// workers, like PyTorch's collate function), so the consuming thread receives them ready to use. They move
+    /// from the samples into [`Batch::stacked`]; shapes and pixel types must agree within a batch.
+    pub collate: Vec<String>,
 }
 
 impl Default for LoaderConfig {
@@ -50,6 +54,7 @@ impl Default for LoaderConfig {
             ordered: true,
             rank: 0,
             world_size: 1,
+            collate: Vec::new(),
         }
     }
 }
@@ -61,13 +66,19 @@ pub struct Batch {
     pub batch_index: usize,
     /// The data source indices of the samples.
     pub indices: Vec<usize>,
-    /// The samples.
+    /// The samples (without the entries in [`LoaderConfig::collate`]).
     pub samples: Vec<Sample>,
+    /// The entries of [`LoaderConfig::collate`], each stacked along a new first axis (`(batch, ...)`).
+    pub stacked: BTreeMap<String, ImageData>,
 }
 
 impl Batch {
     /// The arrays of one entry stacked along a new first axis (`(batch, ...)`); shapes and types must agree.
+    /// An entry collated by the loader is returned from [`Batch::stacked`] (a copy: borrow it there instead).
     pub fn stack(&self, key: &str) -> Result<ImageData> {
+        if let Some(stacked) = self.stacked.get(key) {
+            return Ok(stacked.clone());
+        }
         let parts = self.samples.iter().map(|s| s.data(key)).collect::<Result<Vec<_>>>()?;
         stack_first(&parts, key)
     }
@@ -164,7 +175,12 @@ impl Loader {
             Arc::new(Shared { state: Mutex::new((0, 0)), cv: Condvar::new(), stop: AtomicBool::new(false) });
         if self.config.workers == 0 {
             return EpochIter {
-                inner: Inner::Sync { ds: self.ds.clone(), batches, epoch },
+                inner: Inner::Sync {
+                    ds: self.ds.clone(),
+                    batches,
+                    epoch,
+                    collate: self.config.collate.clone(),
+                },
                 next: 0,
                 n,
                 shared,
@@ -176,6 +192,7 @@ impl Loader {
             .map(|_| {
                 let (ds, batches, shared, tx) =
                     (self.ds.clone(), batches.clone(), shared.clone(), tx.clone());
+                let collate = self.config.collate.clone();
                 std::thread::spawn(move || loop {
                     let k = {
                         let Ok(mut st) = shared.state.lock() else { return };
@@ -192,7 +209,7 @@ impl Loader {
                         st.0 - 1
                     };
                     let batch = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        extract_batch(&ds, &batches[k], k, epoch)
+                        extract_batch(&ds, &batches[k], k, epoch, &collate)
                     }))
                     .unwrap_or_else(|_| Err(ExtractError::Loader(format!("extracting batch {k} panicked"))));
                     if tx.send((k, batch)).is_err() {
@@ -210,9 +227,23 @@ impl Loader {
     }
 }
 
-fn extract_batch(ds: &DataSource, indices: &[usize], k: usize, epoch: u64) -> Result<Batch> {
-    let samples = indices.iter().map(|&i| ds.get_in_epoch(i, epoch)).collect::<Result<Vec<_>>>()?;
-    Ok(Batch { batch_index: k, indices: indices.to_vec(), samples })
+fn extract_batch(
+    ds: &DataSource,
+    indices: &[usize],
+    k: usize,
+    epoch: u64,
+    collate: &[String],
+) -> Result<Batch> {
+    let mut samples = indices.iter().map(|&i| ds.get_in_epoch(i, epoch)).collect::<Result<Vec<_>>>()?;
+    let mut stacked = BTreeMap::new();
+    for key in collate {
+        let parts = samples.iter().map(|s| s.data(key)).collect::<Result<Vec<_>>>()?;
+        stacked.insert(key.clone(), stack_first(&parts, key)?);
+        for s in &mut samples {
+            s.remove(key);
+        }
+    }
+    Ok(Batch { batch_index: k, indices: indices.to_vec(), samples, stacked })
 }
 
 struct Shared {
@@ -227,6 +258,7 @@ enum Inner {
         ds: Arc<DataSource>,
         batches: Arc<Vec<Vec<usize>>>,
         epoch: u64,
+        collate: Vec<String>,
     },
     Threads {
         rx: Receiver<(usize, Result<Batch>)>,
@@ -252,7 +284,9 @@ impl Iterator for EpochIter {
             return None;
         }
         let item = match &mut self.inner {
-            Inner::Sync { ds, batches, epoch } => extract_batch(ds, &batches[self.next], self.next, *epoch),
+            Inner::Sync { ds, batches, epoch, collate } => {
+                extract_batch(ds, &batches[self.next], self.next, *epoch, collate)
+            }
             Inner::Threads { rx, pending, ordered, .. } => {
                 let want = self.next;
                 loop {

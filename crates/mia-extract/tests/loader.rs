@@ -43,12 +43,30 @@ fn workers_give_the_same_batches_as_the_calling_thread() {
     all.sort_unstable();
     assert_eq!(all, (0..18).collect::<Vec<_>>());
     // Unordered delivery: same batches, maybe another order.
-    let unordered = Loader::new(ds(), LoaderConfig { workers: 2, ordered: false, ..base }).unwrap();
+    let unordered = Loader::new(ds(), LoaderConfig { workers: 2, ordered: false, ..base.clone() }).unwrap();
     let mut u = collect(&unordered, 1);
     u.sort_by_key(|b| b.batch_index);
     assert_eq!(u, a);
     // Stacking a batch.
     assert_eq!(a[0].stack("images").unwrap().shape(), &[4, 8, 10, 2]);
+    // Collated in the workers (and in the calling thread): the same arrays, moved out of the samples.
+    for workers in [0, 2] {
+        let collating = Loader::new(
+            ds(),
+            LoaderConfig { workers, prefetch: 1, collate: vec!["images".into()], ..base.clone() },
+        )
+        .unwrap();
+        let c = collect(&collating, 1);
+        assert_eq!(c.len(), a.len());
+        for (c, a) in c.iter().zip(&a) {
+            assert_eq!(c.indices, a.indices);
+            assert_eq!(c.stacked["images"], a.stack("images").unwrap());
+            assert_eq!(c.stack("images").unwrap(), c.stacked["images"]);
+            assert!(c.samples.iter().all(|s| !s.contains("images") && s.contains("labels")));
+        }
+    }
+    let bad = Loader::new(ds(), LoaderConfig { collate: vec!["nope".into()], ..base.clone() }).unwrap();
+    assert!(bad.epoch(0).next().unwrap().is_err());
     // Dropping an epoch early stops the workers.
     let mut it = threaded.epoch(3);
     assert!(it.next().unwrap().is_ok());
