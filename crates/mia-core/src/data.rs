@@ -272,8 +272,9 @@ pub fn stack_last<T: Copy + Default>(parts: &[ArrayViewD<'_, T>]) -> Option<Arra
         return ndarray::stack(ndarray::Axis(first.ndim()), parts).ok();
     };
     let n = parts.len();
-    // `vec![default; n]` of a number is a zeroed allocation (no memset pass).
-    let mut out = crate::try_zeroed_vec::<T>(first.len() * n)?;
+    // A zeroed allocation (no memset pass) whose pages a helper thread maps in while this one interleaves.
+    let mut buffer = crate::PrefaultedVec::<T>::try_zeroed(first.len() * n)?;
+    let out = buffer.as_mut_slice();
     match slices.as_slice() {
         [only] => out.copy_from_slice(only),
         [a, b] => {
@@ -290,7 +291,7 @@ pub fn stack_last<T: Copy + Default>(parts: &[ArrayViewD<'_, T>]) -> Option<Arra
             }
         }
     }
-    ArrayD::from_shape_vec(IxDyn(&shape), out).ok()
+    ArrayD::from_shape_vec(IxDyn(&shape), buffer.into_vec()).ok()
 }
 
 #[cfg(test)]
