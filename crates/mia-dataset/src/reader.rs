@@ -9,7 +9,7 @@ use hdf5::datatype::ByteOrder;
 use hdf5::{H5Type, Hyperslab, Selection, SliceOrIndex};
 use mia_core::{Element, ImageData, ImageProperties, IntoImageData, PixelType};
 use mia_index::IndexExpression;
-use ndarray::{ArrayD, IxDyn};
+use ndarray::{ArrayD, ArrayViewD, IxDyn};
 
 use crate::h5::{is_string, pixel_type_of, read_string_attr, read_strings};
 use crate::layout::{self as loc, LOC_MIA};
@@ -419,6 +419,52 @@ impl Dataset {
                 map.len()
             ),
         })
+    }
+
+    /// A zero-copy view of part of a subject's array (or all of it with [`IndexExpression::whole`]), straight
+    /// from the memory-mapped file: no copy, no allocation, the pages are read when the view is. Axes indexed by
+    /// a single position are dropped, as in [`Dataset::read`]. `None` when the array is not contiguous,
+    /// unfiltered and native-endian (chunked or compressed datasets) or its bytes are not aligned for `T`; then
+    /// use [`Dataset::read`] or [`Dataset::read_into`]. `T` must be the category's element type.
+    pub fn view<T: Element>(
+        &self,
+        category: &str,
+        subject: usize,
+        index: &IndexExpression,
+    ) -> Result<Option<ArrayViewD<'_, T>>> {
+        let l = self.layout(category, subject)?;
+        let location = || loc::data_entry(category, subject, self.subjects.len());
+        if l.pixel_type != Some(T::PIXEL_TYPE) {
+            return Err(ReadError::Buffer {
+                path: self.path.clone(),
+                location: location(),
+                message: format!("view of {} for data of {:?}", T::PIXEL_TYPE, l.pixel_type),
+            });
+        }
+        let resolved = index.resolve(&l.shape).map_err(|source| ReadError::Index {
+            path: self.path.clone(),
+            location: location(),
+            source,
+        })?;
+        let Some(bytes) = self.raw_bytes(category, subject)? else { return Ok(None) };
+        // SAFETY: `Element` is sealed to the primitive integer and float types, for which every bit pattern is a
+        // valid value; `align_to` puts only whole, aligned elements in the middle slice.
+        let (head, values, tail) = unsafe { bytes.align_to::<T>() };
+        if !head.is_empty() || !tail.is_empty() {
+            return Ok(None);
+        }
+        let mut view = ArrayViewD::from_shape(IxDyn(&l.shape), values).map_err(|e| ReadError::Buffer {
+            path: self.path.clone(),
+            location: location(),
+            message: e.to_string(),
+        })?;
+        view.slice_each_axis_inplace(|ax| ndarray::Slice::from(resolved[ax.axis.index()].0.clone()));
+        for (axis, (_, keep)) in resolved.iter().enumerate().rev() {
+            if !keep {
+                view.index_axis_inplace(ndarray::Axis(axis), 0);
+            }
+        }
+        Ok(Some(view))
     }
 
     /// Reads part of a subject's array (or all of it with [`IndexExpression::whole`]): a hyperslab read, the

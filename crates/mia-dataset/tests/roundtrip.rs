@@ -146,6 +146,21 @@ fn pymia_layout_round_trip() {
     assert_eq!(hashes[0], mia_dataset::sha256_file(&f.subjects[0].categories[1].entries[0].1).unwrap());
     assert!(ds.mia_version().is_some());
     assert!(ds.raw_bytes("images", 0).unwrap().is_some());
+
+    // zero-copy views equal the reads (f32 and u8 data of mia's contiguous datasets are aligned in the file)
+    for index in [
+        IndexExpression::whole(),
+        IndexExpression::at_axis(0, AxisIndex::Index(3)),
+        IndexExpression::patch(&[1, 2, 3], &[2, 3, 2]),
+        IndexExpression::at_axis(2, AxisIndex::Range { start: 1, stop: 4 }),
+    ] {
+        let view = ds.view::<f32>("images", 2, &index).unwrap().expect("contiguous, aligned");
+        assert_eq!(ImageData::F32(view.to_owned()), ds.read("images", 2, &index).unwrap(), "{index}");
+        let labels = ds.view::<u8>("labels", 1, &index).unwrap().expect("contiguous");
+        assert_eq!(ImageData::U8(labels.to_owned()), ds.read("labels", 1, &index).unwrap(), "{index}");
+    }
+    assert!(ds.view::<f64>("images", 0, &IndexExpression::whole()).is_err());
+    assert!(ds.view::<f32>("images", 0, &IndexExpression::patch(&[3, 0, 0], &[2, 1, 1])).is_err());
 }
 
 #[test]
@@ -163,6 +178,7 @@ fn chunked_compressed_reads_match_contiguous() {
     assert_eq!(st.chunks, Some(vec![8, 30, 40, 2]));
     assert!(st.stored_bytes < st.array_bytes, "{st:?}");
     assert!(c.raw_bytes("images", 0).unwrap().is_none());
+    assert!(c.view::<f32>("images", 0, &IndexExpression::whole()).unwrap().is_none());
     for index in [
         IndexExpression::whole(),
         IndexExpression::at_axis(0, AxisIndex::Index(11)),
