@@ -48,8 +48,11 @@ pub fn copy_region<T: Copy>(src: &[T], shape: &[usize], ranges: &[Range<usize>],
         elem
     };
     // Short runs far apart (the 672-byte rows of a patch) defeat the hardware prefetcher: each would wait for
-    // memory. The next run's lines are therefore requested before the current one is copied.
+    // memory. The first lines of the next run are therefore requested before the current one is copied; the
+    // streamer brings the rest once they arrive. Requesting every line of the next run instead cost more in
+    // prefetch instructions than it saved (84³ patch: 1.34–1.43× a contiguous copy of its bytes against 1.27–1.30×).
     let prefetch = run * std::mem::size_of::<T>() < 4096;
+    let ahead = (PREFETCH_BYTES / std::mem::size_of::<T>().max(1)).clamp(1, run);
     let mut elem = start(&idx);
     for out in dst.chunks_exact_mut(run) {
         let current = elem;
@@ -63,11 +66,14 @@ pub fn copy_region<T: Copy>(src: &[T], shape: &[usize], ranges: &[Range<usize>],
         }
         elem = start(&idx);
         if prefetch {
-            prefetch_read(&src[elem..elem + run]);
+            prefetch_read(&src[elem..elem + ahead]);
         }
         out.copy_from_slice(&src[current..current + run]);
     }
 }
+
+/// How much of the next short run [`copy_region`] prefetches (four cache lines).
+const PREFETCH_BYTES: usize = 256;
 
 /// Asks the CPU to bring `data`'s cache lines closer (a hint without effect on other architectures).
 #[inline]
