@@ -50,7 +50,8 @@ pub fn copy_region<T: Copy>(src: &[T], shape: &[usize], ranges: &[Range<usize>],
     // Short runs far apart (the 672-byte rows of a patch) defeat the hardware prefetcher: each would wait for
     // memory. The first lines of the next run are therefore requested before the current one is copied; the
     // streamer brings the rest once they arrive. Requesting every line of the next run instead cost more in
-    // prefetch instructions than it saved (84³ patch: 1.34–1.43× a contiguous copy of its bytes against 1.27–1.30×).
+    // prefetch instructions than it saved (84³ patch: 1.34–1.43× a contiguous copy of its bytes, against
+    // 1.27–1.30× this way).
     let prefetch = run * std::mem::size_of::<T>() < 4096;
     let ahead = (PREFETCH_BYTES / std::mem::size_of::<T>().max(1)).clamp(1, run);
     let mut elem = start(&idx);
