@@ -64,7 +64,7 @@ fn fresh_pages_for_large_buffers() {
 /// in which readers, decompressors and assemblers fill buffers). The owner writes at the same time; where it
 /// overtakes the helper it takes the fault itself, so contents and results never depend on the race, only the
 /// time does. The helper stops at the end, on the first refusal of the kernel (older kernels; other systems start
-/// no helper at all), or when the guard is finished or dropped, which waits for it. Setting the environment
+/// no helper at all), or when the guard is dropped, which waits for it. Setting the environment
 /// variable `MIA_NO_PREFAULT` starts no helpers (e.g. where every core is already busy with other processes). Keep the guard no longer than
 /// the buffer: the kernel call never changes the contents of mapped pages, but populating an address range that
 /// was freed is wasted work.
@@ -83,9 +83,6 @@ impl Prefault {
     pub fn start<T>(buf: &mut [T]) -> Option<Prefault> {
         start_helper(buf.as_ptr() as usize, std::mem::size_of_val(buf))
     }
-
-    /// Stops the helper where it is and waits for it.
-    pub fn finish(self) {}
 }
 
 impl Drop for Prefault {

@@ -18,6 +18,9 @@ use crate::ReadError;
 
 type Result<T, E = ReadError> = std::result::Result<T, E>;
 
+/// An index expression resolved against a shape: per axis, the range and whether the axis is kept.
+type Resolved = Vec<(std::ops::Range<usize>, bool)>;
+
 /// Layout of one stored array, looked up once and cached.
 #[derive(Debug, Clone)]
 struct EntryLayout {
@@ -421,6 +424,36 @@ impl Dataset {
         })
     }
 
+    /// The layout of a numeric entry whose elements are `T` (else an error naming the `what` that was asked
+    /// for), and `index` resolved against its shape.
+    fn typed_selection<T: Element>(
+        &self,
+        category: &str,
+        subject: usize,
+        index: &IndexExpression,
+        what: &str,
+    ) -> Result<(EntryLayout, Resolved)> {
+        let l = self.layout(category, subject)?;
+        let location = || loc::data_entry(category, subject, self.subjects.len());
+        if l.pixel_type != Some(T::PIXEL_TYPE) {
+            return Err(ReadError::Buffer {
+                path: self.path.clone(),
+                location: location(),
+                message: format!(
+                    "{what} of {} for data of {}",
+                    T::PIXEL_TYPE,
+                    l.pixel_type.map_or("strings".to_string(), |p| p.to_string())
+                ),
+            });
+        }
+        let resolved = index.resolve(&l.shape).map_err(|source| ReadError::Index {
+            path: self.path.clone(),
+            location: location(),
+            source,
+        })?;
+        Ok((l, resolved))
+    }
+
     /// A zero-copy view of part of a subject's array (or all of it with [`IndexExpression::whole`]), straight
     /// from the memory-mapped file: no copy, no allocation, the pages are read when the view is. Axes indexed by
     /// a single position are dropped, as in [`Dataset::read`]. `None` when the array is not contiguous,
@@ -432,20 +465,8 @@ impl Dataset {
         subject: usize,
         index: &IndexExpression,
     ) -> Result<Option<ArrayViewD<'_, T>>> {
-        let l = self.layout(category, subject)?;
+        let (l, resolved) = self.typed_selection::<T>(category, subject, index, "view")?;
         let location = || loc::data_entry(category, subject, self.subjects.len());
-        if l.pixel_type != Some(T::PIXEL_TYPE) {
-            return Err(ReadError::Buffer {
-                path: self.path.clone(),
-                location: location(),
-                message: format!("view of {} for data of {:?}", T::PIXEL_TYPE, l.pixel_type),
-            });
-        }
-        let resolved = index.resolve(&l.shape).map_err(|source| ReadError::Index {
-            path: self.path.clone(),
-            location: location(),
-            source,
-        })?;
         let Some(bytes) = self.raw_bytes(category, subject)? else { return Ok(None) };
         // SAFETY: `Element` is sealed to the primitive integer and float types, for which every bit pattern is a
         // valid value; `align_to` puts only whole, aligned elements in the middle slice.
@@ -550,24 +571,8 @@ impl Dataset {
         index: &IndexExpression,
         out: &mut [T],
     ) -> Result<Vec<usize>> {
-        let l = self.layout(category, subject)?;
+        let (l, resolved) = self.typed_selection::<T>(category, subject, index, "buffer")?;
         let location = || loc::data_entry(category, subject, self.subjects.len());
-        if l.pixel_type != Some(T::PIXEL_TYPE) {
-            return Err(ReadError::Buffer {
-                path: self.path.clone(),
-                location: location(),
-                message: format!(
-                    "buffer of {} for data of {}",
-                    T::PIXEL_TYPE,
-                    l.pixel_type.map_or("strings".to_string(), |p| p.to_string())
-                ),
-            });
-        }
-        let resolved = index.resolve(&l.shape).map_err(|source| ReadError::Index {
-            path: self.path.clone(),
-            location: location(),
-            source,
-        })?;
         let out_shape: Vec<usize> = resolved.iter().filter(|(_, keep)| *keep).map(|(r, _)| r.len()).collect();
         let n: usize = resolved.iter().map(|(r, _)| r.len()).product();
         if out.len() != n {
@@ -580,8 +585,7 @@ impl Dataset {
         if n == 0 {
             return Ok(out_shape);
         }
-        if self.raw_bytes(category, subject)?.is_some() {
-            let src = self.raw_bytes(category, subject)?.unwrap_or_default();
+        if let Some(src) = self.raw_bytes(category, subject)? {
             let ranges: Vec<_> = resolved.into_iter().map(|(r, _)| r).collect();
             copy_selection(src, &l.shape, &ranges, T::PIXEL_TYPE.size_bytes(), as_bytes_mut(out));
             return Ok(out_shape);
