@@ -10,7 +10,8 @@
 //!   both files, as pymia's `FilesystemDataExtractor` does).
 //! * creation: `create_dataset` from the same `.mha` files (pymia: `Traverser` + default callbacks).
 //! * assembly: slices in batches of 16 → channel 0 as the "prediction" → `SubjectAssembler` → volume, per
-//!   subject; with extraction and with the batches preloaded.
+//!   subject; with extraction and with the batches preloaded; each volume dropped (a fresh buffer per subject, as
+//!   pymia) or handed back with `SubjectAssembler::recycle`.
 //!
 //! `.npy` storage is not timed: mia does not read `.npy` files.
 
@@ -349,72 +350,99 @@ fn assembly(o: &Options, h5: &Path, rows: &mut Rows) -> anyhow::Result<()> {
     let batch_of = |idx: &[usize]| -> anyhow::Result<Batch> {
         let first = ds.get(idx[0])?;
         let shape = first.array::<f32>("images")?.shape().to_vec();
-        let mut batch = Array4::<f32>::zeros((idx.len(), shape[0], shape[1], 1));
+        // Every element is written below: no zeroing first (numpy's `np.stack` does not zero either).
+        let mut batch = Array4::<f32>::uninit((idx.len(), shape[0], shape[1], 1));
         let mut keys = Vec::with_capacity(idx.len());
         for (b, &i) in idx.iter().enumerate() {
             let sample = if b == 0 { first.clone() } else { ds.get(i)? };
             let v = sample.array::<f32>("images")?.into_dimensionality::<ndarray::Ix3>()?;
-            batch.slice_mut(s![b, .., .., 0]).assign(&v.index_axis(Axis(2), 0));
+            v.index_axis(Axis(2), 0).assign_to(batch.slice_mut(s![b, .., .., 0]));
             keys.push(ds.indices()[i].clone());
         }
-        Ok((batch, keys))
+        // SAFETY: the loop wrote every (b, y, x, 0) element: `b` runs over the batch, the slice covers y and x.
+        Ok((unsafe { batch.assume_init() }, keys))
     };
-    let mut with_extraction = Vec::new();
-    let mut assemble_only = Vec::new();
+    // Each subject's volume is dropped (a fresh buffer for the next, as pymia's `np.zeros`) or handed back with
+    // `SubjectAssembler::recycle` (the next subject assembles into it). Both are timed, the hand-back included.
+    let mut with_extraction = [Vec::new(), Vec::new()];
+    let mut assemble_only = [Vec::new(), Vec::new()];
     for _ in 0..repeats {
-        let mut assembler = SubjectAssembler::new(AssemblerConfig::default());
-        for (s, idx) in by_subject.iter().enumerate() {
-            let t = Instant::now();
-            register(&mut assembler, s)?;
-            for chunk in idx.chunks(BATCH) {
-                let (batch, keys) = batch_of(chunk)?;
-                let pairs: Vec<(usize, &IndexExpression)> = keys.iter().map(|(k, e)| (*k, e)).collect();
-                assembler.add_batch(PREDICTION, &pairs, batch.view().into_dyn())?;
-            }
-            let out = assembler.take(s)?;
-            with_extraction.push(t.elapsed().as_secs_f64());
-            if s == 0 {
-                check_round_trip(h5, &out)?;
+        for recycle in [false, true] {
+            let mut assembler = SubjectAssembler::new(AssemblerConfig::default());
+            for (s, idx) in by_subject.iter().enumerate() {
+                let t = Instant::now();
+                register(&mut assembler, s)?;
+                for chunk in idx.chunks(BATCH) {
+                    let (batch, keys) = batch_of(chunk)?;
+                    let pairs: Vec<(usize, &IndexExpression)> = keys.iter().map(|(k, e)| (*k, e)).collect();
+                    assembler.add_batch(PREDICTION, &pairs, batch.view().into_dyn())?;
+                }
+                let out = assembler.take(s)?;
+                let elapsed = t.elapsed();
+                if s == 0 || s + 1 == by_subject.len() {
+                    check_round_trip(h5, s, &out)?;
+                }
+                let t = Instant::now();
+                if recycle {
+                    assembler.recycle(out);
+                } else {
+                    drop(out);
+                }
+                with_extraction[usize::from(recycle)].push((elapsed + t.elapsed()).as_secs_f64());
             }
         }
-        let mut assembler = SubjectAssembler::new(AssemblerConfig::default());
-        for (s, idx) in by_subject.iter().enumerate() {
-            let pre: Vec<_> = idx.chunks(BATCH).map(&batch_of).collect::<anyhow::Result<_>>()?;
-            let t = Instant::now();
-            register(&mut assembler, s)?;
-            for (batch, keys) in &pre {
-                let pairs: Vec<(usize, &IndexExpression)> = keys.iter().map(|(k, e)| (*k, e)).collect();
-                assembler.add_batch(PREDICTION, &pairs, batch.view().into_dyn())?;
+        for recycle in [false, true] {
+            let mut assembler = SubjectAssembler::new(AssemblerConfig::default());
+            for (s, idx) in by_subject.iter().enumerate() {
+                let pre: Vec<_> = idx.chunks(BATCH).map(&batch_of).collect::<anyhow::Result<_>>()?;
+                let t = Instant::now();
+                register(&mut assembler, s)?;
+                for (batch, keys) in &pre {
+                    let pairs: Vec<(usize, &IndexExpression)> = keys.iter().map(|(k, e)| (*k, e)).collect();
+                    assembler.add_batch(PREDICTION, &pairs, batch.view().into_dyn())?;
+                }
+                let out = std::hint::black_box(assembler.take(s)?);
+                if recycle {
+                    assembler.recycle(out);
+                } else {
+                    drop(out);
+                }
+                assemble_only[usize::from(recycle)].push(t.elapsed().as_secs_f64());
             }
-            std::hint::black_box(assembler.take(s)?);
-            assemble_only.push(t.elapsed().as_secs_f64());
         }
     }
-    rows.push(row(
-        "assemble: extract 181 slices + assemble, per subject",
-        "pymia",
-        1,
-        &with_extraction,
-        FILE,
-        &["assembly", "per_subject_extract_and_assemble", "median_s"],
-    ));
-    rows.push(row(
-        "assemble only (slices preloaded), per subject",
-        "pymia",
-        1,
-        &assemble_only,
-        FILE,
-        &["assembly", "per_subject_assemble_only", "median_s"],
-    ));
-    eprintln!("  (assembly medians: {:.4} s / {:.4} s)", median(&with_extraction), median(&assemble_only));
+    for (i, how) in ["", ", volumes recycled"].into_iter().enumerate() {
+        rows.push(row(
+            &format!("assemble: extract 181 slices + assemble, per subject{how}"),
+            "pymia",
+            1,
+            &with_extraction[i],
+            FILE,
+            &["assembly", "per_subject_extract_and_assemble", "median_s"],
+        ));
+        rows.push(row(
+            &format!("assemble only (slices preloaded), per subject{how}"),
+            "pymia",
+            1,
+            &assemble_only[i],
+            FILE,
+            &["assembly", "per_subject_assemble_only", "median_s"],
+        ));
+        eprintln!(
+            "  (assembly medians{how}: {:.4} s / {:.4} s)",
+            median(&with_extraction[i]),
+            median(&assemble_only[i])
+        );
+    }
     Ok(())
 }
 
 /// The assembled channel-0 volume must equal the stored T1 (pymia checks `round_trip_equal_to_T1`).
-fn check_round_trip(h5: &Path, out: &mia_assemble::AssembledSubject) -> anyhow::Result<()> {
+fn check_round_trip(h5: &Path, subject: usize, out: &mia_assemble::AssembledSubject) -> anyhow::Result<()> {
     let whole =
         DataSource::new(Dataset::open(h5)?, EmptyIndexing)?.with_extractor(DataExtractor::new(&["images"]));
-    let sample = whole.get(0)?;
+    // One whole-volume sample per subject, in subject order.
+    let sample = whole.get(subject)?;
     let images = sample.array::<f32>("images")?;
     let t1 = images.index_axis(Axis(3), 0);
     let assembled = out
@@ -424,7 +452,7 @@ fn check_round_trip(h5: &Path, out: &mia_assemble::AssembledSubject) -> anyhow::
         .view::<f32>()
         .context("assembled volume is not f32")?;
     if assembled.index_axis(Axis(3), 0) != t1 {
-        bail!("assembled volume differs from the stored T1 channel");
+        bail!("assembled volume of subject {subject} differs from its stored T1 channel");
     }
     Ok(())
 }
