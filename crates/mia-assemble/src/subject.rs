@@ -193,12 +193,7 @@ pub struct SubjectAssembler {
     interaction: Option<Arc<dyn AssembleInteraction>>,
     subjects: HashMap<usize, SubjectState>,
     windows: HashMap<Vec<(usize, bool)>, ArrayD<f32>>,
-    /// Volumes handed back by [`SubjectAssembler::recycle`], reused as the buffers of later keys.
-    spare: Vec<Values>,
 }
-
-/// Recycled volumes kept at most: a few subjects' keys, so that the memory held stays bounded.
-const MAX_SPARE: usize = 4;
 
 impl Default for SubjectAssembler {
     fn default() -> Self {
@@ -219,13 +214,7 @@ impl std::fmt::Debug for SubjectAssembler {
 impl SubjectAssembler {
     /// An assembler with these options and no interaction hook.
     pub fn new(config: AssemblerConfig) -> Self {
-        SubjectAssembler {
-            config,
-            interaction: None,
-            subjects: HashMap::new(),
-            windows: HashMap::new(),
-            spare: Vec::new(),
-        }
+        SubjectAssembler { config, interaction: None, subjects: HashMap::new(), windows: HashMap::new() }
     }
 
     /// Sets the hook run on every sample before it is written (e.g. [`CentreCrop`](crate::CentreCrop)).
@@ -343,7 +332,9 @@ impl SubjectAssembler {
                 // A recycled buffer still holds an earlier volume; that is harmless: the kernels assign an
                 // element on its first write (weight 0) and never read it before, and elements no sample wrote are
                 // filled or reported at the end by their zero weight, as in a fresh buffer.
-                let (values, prefault) = match take_spare::<T>(&mut self.spare, &full) {
+                let recycled = mia_core::take_recycled::<T>(full.iter().product())
+                    .and_then(|v| ArrayD::from_shape_vec(IxDyn(&full), v).ok());
+                let (values, prefault) = match recycled {
                     Some(array) => (T::new_values(array), None),
                     None => {
                         let alloc_err =
@@ -571,41 +562,18 @@ impl SubjectAssembler {
     }
 
     /// Hands the volumes of an assembled subject back once they are no longer needed (written to disk,
-    /// evaluated), so that later subjects of the same size assemble into them instead of into fresh memory.
+    /// evaluated), so that later volumes of the same size (of this or any assembler, or volumes read by mia-io)
+    /// go into them instead of into fresh memory ([`mia_core::recycle`]; the same as `ImageData::recycle` on each).
     ///
     /// A fresh volume costs the kernel's zeroing of every page and a page fault per page on top of the copies of
-    /// the samples; a recycled one costs the copies alone (about 1.3x faster for slices of a brain MRI, see
-    /// `docs/benchmarks.md`). Results are the same as with fresh buffers: no element is read before a sample wrote
-    /// it, and elements no sample covers are filled per [`UncoveredPolicy`] either way. At most a few volumes are
-    /// kept; the rest are freed.
+    /// the samples; a recycled one costs the copies alone (see `docs/benchmarks.md`). Results are the same as with
+    /// fresh buffers: no element is read before a sample wrote it, and elements no sample covers are filled per
+    /// [`UncoveredPolicy`] either way.
     pub fn recycle(&mut self, assembled: AssembledSubject) {
         for (_, a) in assembled.keys {
-            self.recycle_data(a.data);
+            a.data.recycle();
         }
     }
-
-    /// [`Self::recycle`] for a single array (e.g. the data of an [`Assembled`] taken apart); arrays other than
-    /// `f32`/`f64` in standard layout are dropped.
-    pub fn recycle_data(&mut self, data: ImageData) {
-        let values = match data {
-            ImageData::F32(a) if a.is_standard_layout() => Values::F32(a),
-            ImageData::F64(a) if a.is_standard_layout() => Values::F64(a),
-            _ => return,
-        };
-        if self.spare.len() == MAX_SPARE {
-            self.spare.remove(0);
-        }
-        self.spare.push(values);
-    }
-}
-
-/// A recycled array of `T` with as many elements as `shape`, reshaped to it (its old contents kept).
-fn take_spare<T: AssembleElement>(spare: &mut Vec<Values>, shape: &[usize]) -> Option<ArrayD<T>> {
-    let n: usize = shape.iter().product();
-    let i = spare.iter().position(|v| v.pixel_type() == T::PIXEL_TYPE && v.len() == n)?;
-    let mut values = spare.swap_remove(i);
-    let array = std::mem::replace(T::values_mut(&mut values)?, ArrayD::default(IxDyn(&[0])));
-    array.into_shape_with_order(IxDyn(shape)).ok()
 }
 
 fn is_finished(state: &SubjectState) -> bool {

@@ -245,3 +245,47 @@ fn uncovered_elements_are_filled_and_reported_without_overlaps() {
     let covered: Vec<bool> = p.covered.as_ref().unwrap().iter().copied().collect();
     assert_eq!(covered, vec![true, true, false, false, true, true]);
 }
+
+#[test]
+fn recycled_volumes_give_what_fresh_ones_give() {
+    // Large enough to be recycled (16 MiB and more). The recycled buffer still holds the previous subject: NaN,
+    // the worst garbage for a running mean. Overlaps, weightings and uncovered elements must not see it.
+    let shape = [66usize, 256, 257];
+    let v = volume(&shape);
+    let slabs = mia_index::SlabIndexing::new(0, 4).stride(3);
+    // Overlapping slabs; the last slices stay uncovered (the grid does not reach them).
+    let expressions: Vec<IndexExpression> = slabs
+        .indices(&shape)
+        .unwrap()
+        .into_iter()
+        .filter(|e| !matches!(e.axis(0), AxisIndex::Range { stop, .. } if stop > 60))
+        .collect();
+    for combine in
+        [Combine::Average(Weighting::Uniform), Combine::Average(Weighting::Hann), Combine::LastWriteWins]
+    {
+        let config = AssemblerConfig { combine, uncovered: UncoveredPolicy::Fill(-1.0) };
+        let assemble = |a: &mut SubjectAssembler, subject: usize| {
+            a.register(subject, SubjectSpec::new(&shape).expect(expressions.clone())).unwrap();
+            for e in expressions.iter().rev() {
+                a.add_prediction(subject, e, extract(&v, e).view()).unwrap();
+            }
+            a.take(subject).unwrap()
+        };
+        let fresh = assemble(&mut SubjectAssembler::new(config), 0);
+
+        let mut a = SubjectAssembler::new(config);
+        let whole = mia_index::EmptyIndexing.indices(&shape).unwrap();
+        a.register(9, SubjectSpec::new(&shape).expect(whole.clone())).unwrap();
+        a.add_prediction(9, &whole[0], ArrayD::from_elem(IxDyn(&shape), f32::NAN).view()).unwrap();
+        let poisoned = a.take(9).unwrap();
+        let address = poisoned.prediction().unwrap().data.view::<f32>().unwrap().as_ptr() as usize;
+        a.recycle(poisoned);
+        let recycled = assemble(&mut a, 1);
+        let (f, r) = (fresh.prediction().unwrap(), recycled.prediction().unwrap());
+        let r_data = r.data.view::<f32>().unwrap();
+        assert_eq!(r_data.as_ptr() as usize, address, "the recycled buffer was used");
+        assert!(f.uncovered > 0);
+        assert_eq!((f.uncovered, &f.covered), (r.uncovered, &r.covered));
+        assert_eq!(f.data.view::<f32>().unwrap(), r_data, "{combine:?}");
+    }
+}

@@ -83,42 +83,4 @@ proptest! {
         let out = a.take(0).unwrap();
         prop_assert_eq!(out.prediction().unwrap().data.view::<f32>().unwrap(), v.view());
     }
-
-    #[test]
-    fn recycled_buffers_give_what_fresh_ones_give(shape in prop::collection::vec(2usize..8, 3),
-                                                  patch in prop::collection::vec(1usize..5, 3),
-                                                  step in prop::collection::vec(1usize..5, 3), combine in combine(),
-                                                  grid in any::<bool>(), seed in any::<u64>()) {
-        // A recycled buffer still holds the previous subject (NaN here, the worst garbage for a running mean):
-        // neither overlaps, nor uncovered elements, nor any weighting may see it.
-        let patch: Vec<usize> = patch.iter().zip(&shape).map(|(&p, &n)| p.min(n)).collect();
-        let stride: Vec<usize> = step.iter().zip(&patch).map(|(&s, &p)| s.min(p)).collect();
-        let v = volume(&shape);
-        let expressions = if grid {
-            GridIndexing::new(&patch).stride(&stride).indices(&shape).unwrap()
-        } else {
-            PatchWiseIndexing::new(&patch).indices(&shape).unwrap()
-        };
-        let config = AssemblerConfig { combine, uncovered: UncoveredPolicy::Fill(-1.0) };
-        let assemble = |a: &mut SubjectAssembler, subject: usize| {
-            a.register(subject, SubjectSpec::new(&shape).expect(expressions.clone())).unwrap();
-            for e in shuffled(&expressions, seed) {
-                a.add_prediction(subject, &e, extract(&v, &e).view()).unwrap();
-            }
-            a.take(subject).unwrap()
-        };
-        let fresh = assemble(&mut SubjectAssembler::new(config), 0);
-
-        let mut a = SubjectAssembler::new(config);
-        let whole = mia_index::EmptyIndexing.indices(&shape).unwrap();
-        a.register(7, SubjectSpec::new(&shape).expect(whole.clone())).unwrap();
-        a.add_prediction(7, &whole[0], ndarray::ArrayD::from_elem(shape.clone(), f32::NAN).view()).unwrap();
-        let poisoned = a.take(7).unwrap();
-        a.recycle(poisoned);
-        let recycled = assemble(&mut a, 1);
-        let (f, r) = (fresh.prediction().unwrap(), recycled.prediction().unwrap());
-        prop_assert_eq!(f.data.view::<f32>().unwrap(), r.data.view::<f32>().unwrap());
-        prop_assert_eq!(&f.covered, &r.covered);
-        prop_assert_eq!(f.uncovered, r.uncovered);
-    }
 }

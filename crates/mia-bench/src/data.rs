@@ -54,14 +54,21 @@ fn choose_samples(n: usize, cap: usize) -> Vec<usize> {
 }
 
 /// Per-sample seconds: median over passes of the pass mean (after one untimed warm-up sample).
-fn per_sample(ds: &DataSource, samples: &[usize], passes: usize) -> anyhow::Result<Vec<f64>> {
+/// Mean time per sample of each pass. With `recycle`, each sample's arrays are handed back for reuse
+/// (`Sample::recycle`, timed with the sample) instead of being dropped.
+fn per_sample(ds: &DataSource, samples: &[usize], passes: usize, recycle: bool) -> anyhow::Result<Vec<f64>> {
     std::hint::black_box(ds.get(samples[0])?);
     let mut pass_means = Vec::with_capacity(passes);
     for _ in 0..passes {
         let mut times = Vec::with_capacity(samples.len());
         for &i in samples {
             let t = Instant::now();
-            std::hint::black_box(ds.get(i)?);
+            let sample = std::hint::black_box(ds.get(i)?);
+            if recycle {
+                sample.recycle();
+            } else {
+                drop(sample);
+            }
             times.push(t.elapsed().as_secs_f64());
         }
         pass_means.push(mean(&times));
@@ -85,15 +92,18 @@ pub(crate) fn run(o: &Options, rows: &mut Rows) -> anyhow::Result<()> {
             let ds = DataSource::from_parts(std::sync::Arc::new(Dataset::open(&h5)?), strategy(st))?
                 .with_extractor(DataExtractor::new(&["images"]));
             let samples: Vec<usize> = (0..ds.len()).collect();
-            let t = per_sample(&ds, &samples, passes_h5)?;
-            rows.push(row(
-                &format!("data sample hdf5 {st}"),
-                "pymia",
-                1,
-                &t,
-                FILE,
-                &["loading", "hdf5", st, "per_sample_s"],
-            ));
+            // Whole volumes also with the samples handed back (`Sample::recycle`): no fresh pages per sample.
+            for recycle in if st == "full" { &[false, true][..] } else { &[false][..] } {
+                let t = per_sample(&ds, &samples, passes_h5, *recycle)?;
+                rows.push(row(
+                    &format!("data sample hdf5 {st}{}", if *recycle { " (samples recycled)" } else { "" }),
+                    "pymia",
+                    1,
+                    &t,
+                    FILE,
+                    &["loading", "hdf5", st, "per_sample_s"],
+                ));
+            }
         }
         read_into_and_memcpy(&h5, passes_h5, rows)?;
         if wanted("loader") {
@@ -114,18 +124,21 @@ pub(crate) fn run(o: &Options, rows: &mut Rows) -> anyhow::Result<()> {
                         DataSource::from_parts(std::sync::Arc::new(Dataset::open(&meta)?), strategy(st))?
                             .with_extractor(extractor);
                     let samples = choose_samples(ds.len(), if st == "full" { 0 } else { cap });
-                    let t = per_sample(&ds, &samples, passes_meta)?;
-                    rows.push(row(
-                        &format!(
-                            "data sample {sto} {st} ({})",
-                            if cached { "volume cache" } else { "no cache" }
-                        ),
-                        "pymia",
-                        1,
-                        &t,
-                        FILE,
-                        &["loading", sto, st, "per_sample_s"],
-                    ));
+                    for recycle in if st == "full" && cached { &[false, true][..] } else { &[false][..] } {
+                        let t = per_sample(&ds, &samples, passes_meta, *recycle)?;
+                        rows.push(row(
+                            &format!(
+                                "data sample {sto} {st} ({}{})",
+                                if cached { "volume cache" } else { "no cache" },
+                                if *recycle { ", samples recycled" } else { "" }
+                            ),
+                            "pymia",
+                            1,
+                            &t,
+                            FILE,
+                            &["loading", sto, st, "per_sample_s"],
+                        ));
+                    }
                 }
             }
         }

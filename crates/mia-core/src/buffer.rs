@@ -57,6 +57,51 @@ fn fresh_pages_for_large_buffers() {
     }
 }
 
+/// Large buffers handed back with [`recycle`], newest last.
+static RECYCLED: std::sync::Mutex<Vec<Box<dyn std::any::Any + Send>>> = std::sync::Mutex::new(Vec::new());
+
+/// The most buffers [`recycle`] keeps (the oldest is freed first), so that the memory held stays bounded: a few
+/// volumes' worth.
+pub const MAX_RECYCLED: usize = 4;
+
+/// Hands a large buffer back for reuse: the next allocation of a buffer of the same element type and length
+/// whose every element is about to be overwritten (a volume read from a file or an HDF5 dataset, channels
+/// stacked, an assembly buffer; see [`PrefaultedVec::for_overwrite`]) takes it instead of fresh memory.
+///
+/// Fresh memory is not free: the kernel zeroes every page on its first touch, which on a machine that copies at
+/// a few GB/s costs as much as the copy that fills the buffer. A loop that reads, uses and drops volumes of one
+/// size can call this (or `ImageData::recycle`) instead of dropping them and run at copy speed. Buffers under
+/// [`LARGE_BUFFER_BYTES`] are simply freed (the allocator reuses small blocks anyway); at most [`MAX_RECYCLED`]
+/// are kept, process-wide; [`clear_recycled`] frees them.
+pub fn recycle<T: Copy + Send + 'static>(v: Vec<T>) {
+    if std::mem::size_of_val(v.as_slice()) < LARGE_BUFFER_BYTES {
+        return;
+    }
+    // A poisoned lock only means a panic elsewhere while it was held; the list itself is always whole.
+    let mut pool = RECYCLED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if pool.len() >= MAX_RECYCLED {
+        pool.remove(0);
+    }
+    pool.push(Box::new(v));
+}
+
+/// Frees every buffer kept by [`recycle`].
+pub fn clear_recycled() {
+    let taken = std::mem::take(&mut *RECYCLED.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+    drop(taken);
+}
+
+/// A buffer handed back with [`recycle`] of exactly `n` elements of `T` (with its old contents: for callers that
+/// overwrite every element), the most recently handed back first; `None` if there is none.
+pub fn take_recycled<T: Copy + Send + 'static>(n: usize) -> Option<Vec<T>> {
+    if std::mem::size_of::<T>().saturating_mul(n) < LARGE_BUFFER_BYTES {
+        return None;
+    }
+    let mut pool = RECYCLED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let i = pool.iter().rposition(|b| b.downcast_ref::<Vec<T>>().is_some_and(|v| v.len() == n))?;
+    pool.remove(i).downcast::<Vec<T>>().ok().map(|v| *v)
+}
+
 /// A helper thread that maps the pages of a fresh buffer in ahead of the thread that fills it.
 ///
 /// For buffers of [`Prefault::MIN_BYTES`] and more, [`Prefault::start`] spawns a thread that asks the kernel to
@@ -117,6 +162,17 @@ impl<T: Clone + Default> PrefaultedVec<T> {
         let mut vec = try_zeroed_vec(n)?;
         let helper = Prefault::start(&mut vec);
         Some(PrefaultedVec { helper, vec })
+    }
+}
+
+impl<T: Copy + Default + Send + 'static> PrefaultedVec<T> {
+    /// `n` elements that the caller will all overwrite: a buffer handed back with [`recycle`] if one of this type
+    /// and length is there (its old contents, no page faults), otherwise [`Self::try_zeroed`].
+    pub fn for_overwrite(n: usize) -> Option<Self> {
+        match take_recycled::<T>(n) {
+            Some(vec) => Some(PrefaultedVec { helper: None, vec }),
+            None => Self::try_zeroed(n),
+        }
     }
 }
 
@@ -210,6 +266,31 @@ mod tests {
         let v = buf.into_vec();
         assert_eq!(v.len(), n);
         assert!(v.iter().enumerate().all(|(i, &x)| x == i as f32));
+    }
+
+    #[test]
+    fn recycled_buffers_are_reused_by_type_and_length() {
+        // Distinct lengths from the other tests (the pool is process-wide and tests run in parallel).
+        let n = (LARGE_BUFFER_BYTES / 4) + 12_345;
+        let mut v = PrefaultedVec::<f32>::for_overwrite(n).unwrap().into_vec();
+        v.fill(3.5);
+        let address = v.as_ptr() as usize;
+        recycle(v);
+        // Another type or length does not take it.
+        assert!(take_recycled::<u32>(n).is_none());
+        assert!(take_recycled::<f32>(n + 1).is_none());
+        let again = PrefaultedVec::<f32>::for_overwrite(n).unwrap().into_vec();
+        assert_eq!((again.as_ptr() as usize, again.len()), (address, n));
+        assert!(again.iter().all(|&x| x == 3.5), "the old contents: the caller overwrites them");
+        // Small buffers are not kept; the pool is bounded.
+        recycle(vec![1u8; 1000]);
+        assert!(take_recycled::<u8>(1000).is_none());
+        for k in 0..MAX_RECYCLED + 2 {
+            recycle(vec![k as u16; (LARGE_BUFFER_BYTES / 2) + 777]);
+        }
+        assert!(RECYCLED.lock().unwrap().len() <= MAX_RECYCLED);
+        clear_recycled();
+        assert!(take_recycled::<u16>((LARGE_BUFFER_BYTES / 2) + 777).is_none());
     }
 
     #[test]

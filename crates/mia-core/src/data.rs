@@ -108,12 +108,27 @@ impl ImageData {
     /// 57 MB volume spends most of its time in 4 KiB page faults). `None` when the memory is not there.
     pub fn try_clone_fast(&self) -> Option<ImageData> {
         dispatch_image_data!(self, a => {
-            let mut buf = crate::PrefaultedVec::try_zeroed(a.len())?;
+            let mut buf = crate::PrefaultedVec::for_overwrite(a.len())?;
             match a.as_slice() {
                 Some(s) => buf.as_mut_slice().copy_from_slice(s),
                 None => buf.as_mut_slice().iter_mut().zip(a.iter()).for_each(|(o, &v)| *o = v),
             }
             Some(IntoImageData::wrap(ArrayD::from_shape_vec(a.raw_dim(), buf.into_vec()).ok()?))
+        })
+    }
+
+    /// Hands the array's buffer back for reuse by the next volume of the same type and size ([`crate::recycle`]),
+    /// instead of freeing it; call it where a loop is done with a volume or sample. Arrays that do not own their
+    /// whole buffer in standard layout, and small ones, are simply dropped.
+    pub fn recycle(self) {
+        dispatch_image_data!(self, a => {
+            if a.is_standard_layout() {
+                let n = a.len();
+                let (v, offset) = a.into_raw_vec_and_offset();
+                if v.len() == n && offset.unwrap_or(0) == 0 {
+                    crate::recycle(v);
+                }
+            }
         })
     }
 
@@ -260,7 +275,7 @@ impl Image {
 /// assert_eq!(s.shape(), &[2, 2, 2]);
 /// assert_eq!(s.as_slice().unwrap(), &[1, 5, 2, 6, 3, 7, 4, 8]);
 /// ```
-pub fn stack_last<T: Copy + Default>(parts: &[ArrayViewD<'_, T>]) -> Option<ArrayD<T>> {
+pub fn stack_last<T: Copy + Default + Send + 'static>(parts: &[ArrayViewD<'_, T>]) -> Option<ArrayD<T>> {
     let first = parts.first()?;
     if parts.iter().any(|p| p.shape() != first.shape()) {
         return None;
@@ -272,8 +287,9 @@ pub fn stack_last<T: Copy + Default>(parts: &[ArrayViewD<'_, T>]) -> Option<Arra
         return ndarray::stack(ndarray::Axis(first.ndim()), parts).ok();
     };
     let n = parts.len();
-    // A zeroed allocation (no memset pass) whose pages a helper thread maps in while this one interleaves.
-    let mut buffer = crate::PrefaultedVec::<T>::try_zeroed(first.len() * n)?;
+    // Every element is written below: a recycled buffer, or a zeroed allocation (no memset pass) whose pages a
+    // helper thread maps in while this one interleaves.
+    let mut buffer = crate::PrefaultedVec::<T>::for_overwrite(first.len() * n)?;
     let out = buffer.as_mut_slice();
     match slices.as_slice() {
         [only] => out.copy_from_slice(only),
@@ -297,6 +313,31 @@ pub fn stack_last<T: Copy + Default>(parts: &[ArrayViewD<'_, T>]) -> Option<Arra
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recycled_volumes_are_reused_by_copies_and_stacks() {
+        // Sizes of their own (the pool is process-wide): 16 MiB and more of i32.
+        let n = (crate::LARGE_BUFFER_BYTES / 4) + 4320;
+        let volume = ImageData::I32(ArrayD::from_elem(vec![n], 5));
+        let copy = volume.try_clone_fast().unwrap();
+        let address = copy.view::<i32>().unwrap().as_ptr() as usize;
+        copy.recycle();
+        let again = volume.try_clone_fast().unwrap();
+        assert_eq!(again.view::<i32>().unwrap().as_ptr() as usize, address);
+        assert!(again.view::<i32>().unwrap().iter().all(|&v| v == 5));
+        // A stack of two halves of that length takes it too, and overwrites every element.
+        again.recycle();
+        let half = ArrayD::from_elem(vec![n / 2], 1i32);
+        let other = ArrayD::from_elem(vec![n / 2], 2i32);
+        let s: ArrayD<i32> = stack_last(&[half.view(), other.view()]).unwrap();
+        assert_eq!(s.as_ptr() as usize, address);
+        assert!(s.as_slice().unwrap().chunks_exact(2).all(|p| p == [1, 2]));
+        // Views that do not own their whole buffer are not recycled.
+        let sliced =
+            ImageData::I32(ArrayD::from_elem(vec![n + 8], 0).slice_move(ndarray::s![4..n + 4]).into_dyn());
+        sliced.recycle();
+        assert!(crate::take_recycled::<i32>(n + 8).is_none());
+    }
 
     #[test]
     fn shape_and_type_checked() {

@@ -34,7 +34,10 @@ mod pixel;
 mod properties;
 mod region;
 
-pub use buffer::{try_zeroed_vec, Prefault, PrefaultedVec, LARGE_BUFFER_BYTES};
+pub use buffer::{
+    clear_recycled, recycle, take_recycled, try_zeroed_vec, Prefault, PrefaultedVec, LARGE_BUFFER_BYTES,
+    MAX_RECYCLED,
+};
 pub use data::{stack_last, Image, ImageData, IntoImageData};
 pub use error::{CoreError, GeometryMismatch};
 pub use pixel::{Element, PixelType};

@@ -503,9 +503,10 @@ impl Dataset {
             ($t:ty) => {{
                 let out_shape = self.out_shape(category, subject, &l, index)?;
                 let n: usize = out_shape.iter().product();
-                // A helper thread maps the pages of a large fresh buffer while this one copies into it.
+                // Every element is read into: a recycled buffer, or fresh pages that a helper thread maps in while
+                // this one copies.
                 let mut buf =
-                    mia_core::PrefaultedVec::<$t>::try_zeroed(n).ok_or_else(|| ReadError::Buffer {
+                    mia_core::PrefaultedVec::<$t>::for_overwrite(n).ok_or_else(|| ReadError::Buffer {
                         path: self.path.clone(),
                         location: loc::data_entry(category, subject, self.subjects.len()),
                         message: format!("cannot allocate {n} elements"),

@@ -73,6 +73,16 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// Hands the batch's arrays (the samples' and the stacked ones) back for reuse ([`Sample::recycle`]).
+    pub fn recycle(self) {
+        for s in self.samples {
+            s.recycle();
+        }
+        for (_, a) in self.stacked {
+            a.recycle();
+        }
+    }
+
     /// The arrays of one entry stacked along a new first axis (`(batch, ...)`); shapes and types must agree.
     /// An entry collated by the loader is returned from [`Batch::stacked`] (a copy: borrow it there instead).
     pub fn stack(&self, key: &str) -> Result<ImageData> {

@@ -68,6 +68,17 @@ impl Sample {
         Sample::default()
     }
 
+    /// Hands the sample's arrays back for reuse by later samples and volumes of the same type and size
+    /// ([`mia_core::recycle`]) instead of freeing them: a training loop that is done with a sample of whole volumes
+    /// then extracts the next one without fresh page faults. Small arrays are simply freed.
+    pub fn recycle(self) {
+        for (_, entry) in self.entries {
+            if let Entry::Data(a) = entry {
+                a.recycle();
+            }
+        }
+    }
+
     /// Inserts (or replaces) an entry.
     pub fn insert(&mut self, key: impl Into<String>, entry: impl Into<Entry>) {
         self.entries.insert(key.into(), entry.into());

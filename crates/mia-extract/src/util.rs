@@ -122,8 +122,9 @@ fn stack_first_axis<T: Element>(views: &[ndarray::ArrayViewD<'_, T>]) -> Option<
     let first = views.first()?;
     let total = first.len().checked_mul(views.len())?;
     let out = if total.saturating_mul(std::mem::size_of::<T>()) >= mia_core::LARGE_BUFFER_BYTES {
-        // Fresh pages (zero at no cost), mapped in by a helper thread while the parts are copied.
-        let mut buf = mia_core::PrefaultedVec::<T>::try_zeroed(total)?;
+        // A recycled buffer, or fresh pages (zero at no cost) mapped in by a helper thread while the parts are
+        // copied.
+        let mut buf = mia_core::PrefaultedVec::<T>::for_overwrite(total)?;
         for (o, v) in buf.as_mut_slice().chunks_exact_mut(first.len()).zip(views) {
             match v.as_slice() {
                 Some(s) => o.copy_from_slice(s),

@@ -143,8 +143,9 @@ pub(crate) fn read_data(
     let n = usize::try_from(count)
         .map_err(|_| IoError::data(path, format!("{count} voxels do not fit in memory")))?;
     with_pixel_type!(pixel_type, T => {
-        // The pages of a large volume are mapped by a helper thread while this one decodes into them.
-        let mut buffer = mia_core::PrefaultedVec::<T>::try_zeroed(n).ok_or_else(|| {
+        // A recycled buffer (every byte is read into it), or fresh pages that a helper thread maps in while this
+        // one decodes into them.
+        let mut buffer = mia_core::PrefaultedVec::<T>::for_overwrite(n).ok_or_else(|| {
             IoError::data(path, format!("cannot allocate {needed} bytes for {count} voxels of {pixel_type}"))
         })?;
         let bytes = as_bytes_mut(buffer.as_mut_slice());
