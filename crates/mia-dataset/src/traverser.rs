@@ -229,6 +229,12 @@ impl Traverser {
                 })?;
             }
             callback.on_subject(&info, &data)?;
+            // Written: the stacked arrays go back to the buffer pool for the next subject (no fresh pages).
+            for c in data.categories {
+                if let Values::Numeric(d) = c.values {
+                    d.recycle();
+                }
+            }
         }
         callback.on_end(&info)
     }

@@ -176,6 +176,10 @@ pub fn stack(entries: Vec<(Loaded, &Path)>) -> Result<Values, String> {
         PixelType::F32 => stack_as!(F32),
         PixelType::F64 => stack_as!(F64),
     };
+    // The decoded files go back to the buffer pool: the next subject's files decode into them.
+    for d in data {
+        d.recycle();
+    }
     Ok(Values::Numeric(out))
 }
 
