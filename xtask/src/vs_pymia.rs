@@ -18,7 +18,8 @@ use serde_json::{json, Value};
 use crate::{cargo, root};
 
 /// `cohort` is timed by `scripts/bench/pymia_cohort.py` (this repository) in the same virtualenv; the others by
-/// `../shared/bench/run.sh <step>`.
+/// `../shared/bench/run.sh <step>`, `io` followed by `scripts/bench/sitk_nii_gz_isolated.py` (SimpleITK on each
+/// `.nii.gz` alone: next to its `.nii`, SimpleITK reads that instead).
 const STEPS: [&str; 5] = ["io", "eval", "mikan", "data", "cohort"];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
@@ -81,6 +82,24 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         let status = cmd.status().map_err(|e| format!("could not run bash: {e}"))?;
         if !status.success() {
             eprintln!("warning: peer step '{step}' failed ({status}); its rows will show no ratio");
+        }
+        if step == "io" {
+            // io_bench.py leaves each `.nii` next to its `.nii.gz`, and SimpleITK's NIfTI reader then reads the
+            // uncompressed sibling when asked for the `.nii.gz`: the `.nii.gz` files are timed again, alone.
+            let venv = env::var_os("BENCH_VENV").map(PathBuf::from).unwrap_or_else(|| cache.join("venv"));
+            let mut c = Command::new(venv.join("bin/python"));
+            c.arg(root().join("scripts/bench/sitk_nii_gz_isolated.py"))
+                .env("MIA_SHARED", &shared)
+                .env("BENCH_OUT", &bench_out)
+                .env("PYTHONDONTWRITEBYTECODE", "1");
+            if quick {
+                c.arg("--quick");
+            }
+            eprintln!("$ {c:?}");
+            match c.status() {
+                Ok(s) if s.success() => {}
+                other => eprintln!("warning: timing SimpleITK on lone .nii.gz files failed ({other:?})"),
+            }
         }
     }
 
