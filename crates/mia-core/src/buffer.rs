@@ -85,6 +85,10 @@ pub fn recycle<T: Copy + Send + 'static>(v: Vec<T>) {
     pool.push(Box::new(v));
 }
 
+/// Serialises the tests that use the process-wide pool (they run on parallel threads of one test binary).
+#[cfg(test)]
+pub(crate) static TEST_POOL_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Frees every buffer kept by [`recycle`].
 pub fn clear_recycled() {
     let taken = std::mem::take(&mut *RECYCLED.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
@@ -270,6 +274,7 @@ mod tests {
 
     #[test]
     fn recycled_buffers_are_reused_by_type_and_length() {
+        let _pool = TEST_POOL_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // Distinct lengths from the other tests (the pool is process-wide and tests run in parallel).
         let n = (LARGE_BUFFER_BYTES / 4) + 12_345;
         let mut v = PrefaultedVec::<f32>::for_overwrite(n).unwrap().into_vec();

@@ -316,6 +316,7 @@ mod tests {
 
     #[test]
     fn recycled_volumes_are_reused_by_copies_and_stacks() {
+        let _pool = crate::buffer::TEST_POOL_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // Sizes of their own (the pool is process-wide): 16 MiB and more of i32.
         let n = (crate::LARGE_BUFFER_BYTES / 4) + 4320;
         let volume = ImageData::I32(ArrayD::from_elem(vec![n], 5));
