@@ -79,10 +79,11 @@ pub fn recycle<T: Copy + Send + 'static>(v: Vec<T>) {
     }
     // A poisoned lock only means a panic elsewhere while it was held; the list itself is always whole.
     let mut pool = RECYCLED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    if pool.len() >= MAX_RECYCLED {
-        pool.remove(0);
-    }
+    let evicted = (pool.len() >= MAX_RECYCLED).then(|| pool.remove(0));
     pool.push(Box::new(v));
+    drop(pool);
+    // Unmapping a large buffer takes a while: not while other threads wait for the lock.
+    drop(evicted);
 }
 
 /// Serialises the tests that use the process-wide pool (they run on parallel threads of one test binary).
