@@ -48,6 +48,17 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let bench_work = env::var_os("BENCH_WORK").map(PathBuf::from).unwrap_or_else(|| cache.join("work"));
     let ref_dir = if quick { bench_out.join("quick") } else { bench_out.clone() };
 
+    // Our own peer scripts run in the harness's virtualenv, with its environment.
+    let venv_script = |script: &str| {
+        let venv = env::var_os("BENCH_VENV").map(PathBuf::from).unwrap_or_else(|| cache.join("venv"));
+        let mut c = Command::new(venv.join("bin/python"));
+        c.arg(root().join("scripts/bench").join(script))
+            .env("MIA_SHARED", &shared)
+            .env("BENCH_OUT", &bench_out)
+            .env("PYTHONDONTWRITEBYTECODE", "1");
+        c
+    };
+
     // 1. The peers.
     for step in steps.iter().filter(|_| !mia_only) {
         let mut cmd = if step == "cohort" {
@@ -60,13 +71,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             if !setup.success() {
                 eprintln!("warning: the benchmark virtualenv could not be set up ({setup})");
             }
-            let venv = env::var_os("BENCH_VENV").map(PathBuf::from).unwrap_or_else(|| cache.join("venv"));
-            let mut c = Command::new(venv.join("bin/python"));
-            c.arg(root().join("scripts/bench/pymia_cohort.py"))
-                .env("MIA_SHARED", &shared)
-                .env("BENCH_OUT", &bench_out)
-                .env("PYTHONDONTWRITEBYTECODE", "1");
-            c
+            venv_script("pymia_cohort.py")
         } else {
             let mut c = Command::new("bash");
             c.arg(shared.join("bench/run.sh")).arg(step);
@@ -86,12 +91,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         if step == "io" {
             // io_bench.py leaves each `.nii` next to its `.nii.gz`, and SimpleITK's NIfTI reader then reads the
             // uncompressed sibling when asked for the `.nii.gz`: the `.nii.gz` files are timed again, alone.
-            let venv = env::var_os("BENCH_VENV").map(PathBuf::from).unwrap_or_else(|| cache.join("venv"));
-            let mut c = Command::new(venv.join("bin/python"));
-            c.arg(root().join("scripts/bench/sitk_nii_gz_isolated.py"))
-                .env("MIA_SHARED", &shared)
-                .env("BENCH_OUT", &bench_out)
-                .env("PYTHONDONTWRITEBYTECODE", "1");
+            let mut c = venv_script("sitk_nii_gz_isolated.py");
             if quick {
                 c.arg("--quick");
             }

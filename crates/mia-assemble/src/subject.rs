@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::sync::Arc;
 
-use mia_core::{Image, ImageData, ImageProperties, Prefault};
+use mia_core::{Image, ImageData, ImageProperties, Prefault, PrefaultedVec};
 use mia_index::{AxisIndex, IndexExpression};
 use ndarray::{ArrayD, ArrayViewD, Axis, Dimension, IxDyn, Slice};
 
@@ -329,21 +329,16 @@ impl SubjectAssembler {
                     return Err(unexpected());
                 }
                 let full: Vec<usize> = shape.iter().chain(&channels).copied().collect();
-                // A recycled buffer still holds an earlier volume; that is harmless: the kernels assign an
-                // element on its first write (weight 0) and never read it before, and elements no sample wrote are
-                // filled or reported at the end by their zero weight, as in a fresh buffer.
-                let recycled = mia_core::take_recycled::<T>(full.iter().product())
-                    .and_then(|v| ArrayD::from_shape_vec(IxDyn(&full), v).ok());
-                let (values, prefault) = match recycled {
-                    Some(array) => (T::new_values(array), None),
-                    None => {
-                        let alloc_err =
-                            || AssembleError::Allocation { subject, elements: full.iter().product() };
-                        let mut array = try_zeros::<T>(&full).ok_or_else(alloc_err)?;
-                        let prefault = array.as_slice_mut().and_then(Prefault::start);
-                        (T::new_values(array), prefault)
-                    }
-                };
+                // The buffer may be a recycled one that still holds an earlier volume; that is harmless: the
+                // kernels assign an element on its first write (weight 0) and never read it before, and elements
+                // no sample wrote are filled or reported at the end by their zero weight, as in a fresh buffer.
+                let elements = full.iter().fold(1usize, |acc, &d| acc.saturating_mul(d));
+                let alloc_err = || AssembleError::Allocation { subject, elements };
+                let n = full.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).ok_or_else(alloc_err)?;
+                let (vec, prefault) =
+                    PrefaultedVec::<T>::for_overwrite(n).ok_or_else(alloc_err)?.into_parts();
+                let array = ArrayD::from_shape_vec(IxDyn(&full), vec).map_err(|_| alloc_err())?;
+                let values = T::new_values(array);
                 state.keys.insert(
                     key.to_string(),
                     KeyBuffer { prefault, values, weights: None, regions: Vec::new(), channels, progress },

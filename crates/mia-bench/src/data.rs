@@ -53,9 +53,8 @@ fn choose_samples(n: usize, cap: usize) -> Vec<usize> {
     v
 }
 
-/// Per-sample seconds: median over passes of the pass mean (after one untimed warm-up sample).
-/// Mean time per sample of each pass. With `recycle`, each sample's arrays are handed back for reuse
-/// (`Sample::recycle`, timed with the sample) instead of being dropped.
+/// Mean seconds per sample of each pass (after one untimed warm-up sample). With `recycle`, each sample's arrays
+/// are handed back for reuse (`Sample::recycle`, timed with the sample) instead of being dropped.
 fn per_sample(ds: &DataSource, samples: &[usize], passes: usize, recycle: bool) -> anyhow::Result<Vec<f64>> {
     std::hint::black_box(ds.get(samples[0])?);
     let mut pass_means = Vec::with_capacity(passes);

@@ -192,6 +192,12 @@ impl<T> PrefaultedVec<T> {
         drop(self.helper.take());
         std::mem::take(&mut self.vec)
     }
+
+    /// The buffer and its helper (if one runs), for an owner that keeps filling the buffer after this call (an
+    /// assembler receiving samples over time). Drop the guard before the buffer is freed (declare it first).
+    pub fn into_parts(mut self) -> (Vec<T>, Option<Prefault>) {
+        (std::mem::take(&mut self.vec), self.helper.take())
+    }
 }
 
 #[cfg(target_os = "linux")]
