@@ -203,7 +203,9 @@ fn directed_sum(queries: &[[u32; 3]], targets: &[[u32; 3]], spacing: [f64; 3]) -
         .fold(
             || (CompensatedSum::default(), 0.0f64),
             |(mut s, mut m), run| {
-                for d in tree.nearest_run(run, None) {
+                let mut distances = Vec::with_capacity(run.len());
+                tree.nearest_run(run, None, &mut distances);
+                for d in distances {
                     s.add(d);
                     m = m.max(d);
                 }

@@ -36,6 +36,9 @@ pub(crate) struct LatticeTree<'a> {
     local: Option<(LocalGrid, RowGrid)>,
 }
 
+/// Buckets of the table that finds the first offset beyond a distance.
+const BUCKETS: usize = 1024;
+
 /// Most lattice offsets probed before a query goes to the row search.
 const MAX_LOCAL_OFFSETS: usize = 2048;
 
@@ -55,6 +58,12 @@ struct LocalGrid {
     /// Offsets sorted by distance: their lengths and their steps in the padded bitmap.
     distances: Vec<f64>,
     steps: Vec<isize>,
+    offsets: Vec<[i32; 3]>,
+    /// The smallest and largest step.
+    step_range: (isize, isize),
+    /// `bucket_start[b]`: the first offset at least `b / bucket_scale` away.
+    bucket_start: Vec<usize>,
+    bucket_scale: f64,
 }
 
 impl LocalGrid {
@@ -73,31 +82,90 @@ impl LocalGrid {
             let x = (0..3).map(|a| (p[a] as usize + pad[a]) * strides[a]).sum::<usize>();
             bits[x / 64] |= 1 << (x % 64);
         }
-        let steps = offsets
+        let steps: Vec<isize> = offsets
             .iter()
             .map(|(o, _)| (0..3).map(|a| o[a] as isize * strides[a] as isize).sum::<isize>())
             .collect();
-        let distances = offsets.iter().map(|o| o.1).collect();
-        LocalGrid { dims, pad, strides, bits, distances, steps }
+        let distances: Vec<f64> = offsets.iter().map(|o| o.1).collect();
+        let step_range = steps.iter().fold((0, 0), |(lo, hi): (isize, isize), &s| (lo.min(s), hi.max(s)));
+        let reach = distances.last().map_or(0.0, |&d| d);
+        let bucket_scale = if reach > 0.0 { BUCKETS as f64 / reach } else { 0.0 };
+        let bucket_start =
+            (0..=BUCKETS).map(|b| distances.partition_point(|&d| d < b as f64 / bucket_scale)).collect();
+        let offsets = offsets.iter().map(|(o, _)| o.map(|c| c as i32)).collect();
+        LocalGrid {
+            dims,
+            pad,
+            strides,
+            bits,
+            distances,
+            steps,
+            offsets,
+            step_range,
+            bucket_start,
+            bucket_scale,
+        }
     }
 
-    /// The exact nearest distance if a target lies within the probed offsets. No target is closer than `lower`
-    /// (a bound from a neighbouring query), so the offsets below it are skipped.
-    fn nearest(&self, q: &[u32; 3], lower: f64) -> Option<f64> {
+    /// The index of the first offset at least `x` away (the offsets' count if none is).
+    fn first_at_least(&self, x: f64) -> usize {
+        if x <= 0.0 {
+            return 0;
+        }
+        let bucket = (x * self.bucket_scale) as usize;
+        let Some(&start) = self.bucket_start.get(bucket) else {
+            return self.distances.len();
+        };
+        start + self.distances[start..].iter().take_while(|&&d| d < x).count()
+    }
+
+    /// The nearest target closer than `upper` if one lies within the probed offsets: its distance and offset index.
+    /// No target is closer than `lower` (a bound from a neighbouring query), so the offsets below it are skipped.
+    fn nearest(&self, q: &[u32; 3], lower: f64, upper: f64) -> Option<(f64, usize)> {
         if (0..3).any(|a| q[a] as usize >= self.dims[a] + self.pad[a]) {
             // Every target differs from q by more than any offset along that axis.
             return None;
         }
-        let first = if lower > 0.0 { self.distances.partition_point(|&d| d < lower) } else { 0 };
+        let first = self.first_at_least(lower);
+        let end = if upper > self.reach() { self.distances.len() } else { self.first_at_least(upper) };
         let base = (0..3).map(|a| (q[a] as usize + self.pad[a]) * self.strides[a]).sum::<usize>();
         let bits = self.bits.as_slice();
-        for (k, &step) in self.steps.iter().enumerate().skip(first) {
-            let x = base.wrapping_add_signed(step);
-            if bits[x / 64] >> (x % 64) & 1 == 1 {
-                return Some(self.distances[k]);
+        let steps = &self.steps[first..end.max(first)];
+        // Every probed bit lies inside the bitmap: checked once here instead of once per probe.
+        let (lowest, highest) = (base as isize + self.step_range.0, base as isize + self.step_range.1);
+        let found = if lowest < 0 || highest as usize / 64 >= bits.len() {
+            steps.iter().position(|&step| {
+                let x = base.wrapping_add_signed(step);
+                bits.get(x / 64).is_some_and(|w| w >> (x % 64) & 1 == 1)
+            })
+        } else {
+            let test = |step: isize| -> u64 {
+                let x = base.wrapping_add_signed(step);
+                // SAFETY: `lowest <= x <= highest`, and both lie inside the bitmap (checked above).
+                unsafe { *bits.get_unchecked(x / 64) >> (x % 64) & 1 }
+            };
+            // Eight probes at a time with one branch; the first hit in table order is the nearest.
+            let mut chunks = steps.chunks_exact(8);
+            let mut found = None;
+            for (c, chunk) in chunks.by_ref().enumerate() {
+                let hits = chunk.iter().enumerate().fold(0u64, |m, (i, &step)| m | test(step) << i);
+                if hits != 0 {
+                    found = Some(c * 8 + hits.trailing_zeros() as usize);
+                    break;
+                }
             }
-        }
-        None
+            found.or_else(|| {
+                let done = steps.len() - chunks.remainder().len();
+                chunks.remainder().iter().position(|&step| test(step) == 1).map(|i| done + i)
+            })
+        };
+        found.map(|i| (self.distances[first + i], first + i))
+    }
+
+    /// The target at offset `k` from `q`.
+    fn target(&self, q: &[u32; 3], k: usize) -> [u32; 3] {
+        let o = self.offsets[k];
+        [0, 1, 2].map(|a| q[a].wrapping_add_signed(o[a]))
     }
 
     /// The largest probed distance: a query whose nearest target is farther goes to the tree.
@@ -157,31 +225,31 @@ impl RowGrid {
         RowGrid { dims, block_dims, words, bits, blocks, tables, covers_extent, spacing }
     }
 
-    /// The exact nearest distance, unless the nearest target lies beyond the tables (then `None`: ask the tree).
-    /// `limit_sq` is an upper bound of the squared distance (from a neighbouring query) that prunes the search.
-    fn nearest(&self, q: &[u32; 3], limit_sq: f64) -> Option<f64> {
+    /// The exact nearest target and its squared distance, unless it lies beyond the tables (then `None`: ask the
+    /// tree). `best` is a target known from a neighbouring query with its squared distance (or +inf): it bounds
+    /// the search from the start and is the answer when no row holds a closer one.
+    fn nearest(&self, q: &[u32; 3], best: (f64, [u32; 3])) -> Option<(f64, [u32; 3])> {
         let [s0, s1, s2] = self.spacing;
+        let (mut best_sq, mut best_at) = best;
         let (qz, qy, qx) = (q[0] as usize, q[1] as usize, q[2] as usize);
         let table = &self.tables.by_position[(qz % BLOCK) * BLOCK + qy % BLOCK];
         let (bz, by) = ((qz / BLOCK) as i64, (qy / BLOCK) as i64);
-        let mut best_sq = f64::INFINITY;
         for &(b0, b1, p_min) in table.iter() {
-            let bound = best_sq.min(limit_sq);
-            if p_min >= bound {
+            if p_min >= best_sq {
                 // Every block that could hold a closer row was visited; the rest (in the table or beyond it) are
-                // farther. Below the limit the best candidate is exact; a limit below it (rounding) asks the tree.
-                return (best_sq <= limit_sq).then(|| best_sq.sqrt());
+                // farther.
+                return Some((best_sq, best_at));
             }
             let (z0, y0) = (bz + i64::from(b0), by + i64::from(b1));
             if z0 < 0 || y0 < 0 || z0 as usize >= self.block_dims[0] || y0 as usize >= self.block_dims[1] {
                 continue;
             }
             let start = (z0 as usize * self.block_dims[1] + y0 as usize) * self.words;
-            let Some(dx) = nearest_in_row(&self.blocks[start..start + self.words], qx) else {
+            let Some(x) = nearest_in_row(&self.blocks[start..start + self.words], qx) else {
                 continue;
             };
-            let t = dx as f64 * s2;
-            if p_min + t * t >= bound {
+            let t = x.abs_diff(qx) as f64 * s2;
+            if p_min + t * t >= best_sq {
                 continue;
             }
             // Open the block: its rows, each with its exact row distance.
@@ -195,11 +263,12 @@ impl RowGrid {
                         continue;
                     }
                     let start = (z * self.dims[1] + y) * self.words;
-                    if let Some(dx) = nearest_in_row(&self.bits[start..start + self.words], qx) {
-                        let t = dx as f64 * s2;
+                    if let Some(x) = nearest_in_row(&self.bits[start..start + self.words], qx) {
+                        let t = x.abs_diff(qx) as f64 * s2;
                         let candidate = p + t * t;
                         if candidate < best_sq {
                             best_sq = candidate;
+                            best_at = [z as u32, y as u32, x as u32];
                         }
                     }
                 }
@@ -208,12 +277,12 @@ impl RowGrid {
         // The whole table was visited: exact if no block beyond it can be closer.
         let inside = qz < self.dims[0] && qy < self.dims[1];
         (best_sq.is_finite() && (best_sq <= self.tables.complete_sq || (self.covers_extent && inside)))
-            .then(|| best_sq.sqrt())
+            .then_some((best_sq, best_at))
     }
 }
 
-/// The smallest `|x − i|` over the set bits `i` of `row` (rows are a few words long: scanning one whole costs less
-/// than bounding the scan by a distance).
+/// The set bit `i` of `row` nearest to `x` (the smaller on a tie). Rows are a few words long: scanning one whole
+/// costs less than bounding the scan by a distance.
 fn nearest_in_row(row: &[u64], x: usize) -> Option<usize> {
     let n = row.len() * 64;
     // At or after x.
@@ -226,10 +295,10 @@ fn nearest_in_row(row: &[u64], x: usize) -> Option<usize> {
             word = row[w];
         }
         if word != 0 {
-            after = Some(w * 64 + word.trailing_zeros() as usize - x);
+            after = Some(w * 64 + word.trailing_zeros() as usize);
         }
     }
-    if after == Some(0) {
+    if after == Some(x) {
         return after;
     }
     // Before x (or the last bits when x lies past the row).
@@ -242,9 +311,9 @@ fn nearest_in_row(row: &[u64], x: usize) -> Option<usize> {
         w -= 1;
         word = row[w];
     }
-    let before = (word != 0).then(|| x - (w * 64 + 63 - word.leading_zeros() as usize));
+    let before = (word != 0).then(|| w * 64 + 63 - word.leading_zeros() as usize);
     match (after, before) {
-        (Some(a), Some(b)) => Some(a.min(b)),
+        (Some(a), Some(b)) => Some(if b.abs_diff(x) <= a - x { b } else { a }),
         (a, b) => a.or(b),
     }
 }
@@ -372,54 +441,97 @@ impl<'a> LatticeTree<'a> {
     /// Exact distance from `query` to the nearest point of the tree (+inf if the tree is empty).
     #[cfg(test)]
     pub(crate) fn nearest_distance(&self, query: &[u32; 3]) -> f64 {
-        self.nearest_after(query, None)
+        self.nearest_after(query, &[]).distance
     }
 
-    /// [`Self::nearest_distance`] with the result of a nearby query as a hint: by the triangle inequality the nearest
-    /// target is at most `d_prev + |query − prev|` away, which bounds the search from the start.
-    fn nearest_after(&self, query: &[u32; 3], previous: Option<(&[u32; 3], f64)>) -> f64 {
+    /// The nearest target of `query`, hinted by queries answered before it (nearby ones in practice).
+    ///
+    /// By the triangle inequality, a hint `h` with nearest target `t_h` at distance `d_h` bounds the distance from
+    /// below by `d_h − |query − h|`, and from above by `|query − t_h|`, the exact distance of a real target. The
+    /// search then only looks for a target between the two: offsets below the lower bound are skipped, and the
+    /// hint's target is the answer if nothing closer turns up.
+    fn nearest_after(&self, query: &[u32; 3], hints: &[Found]) -> Found {
         let Some((near, rows)) = &self.local else {
-            return f64::INFINITY;
+            return Found { point: *query, distance: f64::INFINITY, target: *query };
         };
-        // Triangle inequality with the previous query's distance: the nearest target is at least
-        // `d_prev − |query − prev|` and at most `d_prev + |query − prev|` away (with margins for rounding: the
-        // bounds only prune, they never decide a distance).
-        let (lower, limit_sq) = previous.map_or((0.0, f64::INFINITY), |(p, d)| {
-            let step = lattice_distance(query, p, self.spacing);
-            let u = (d + step) * (1.0 + 1e-9);
-            (d - step - 1e-9 * (1.0 + d), u * u)
-        });
-        if lower <= near.reach() {
-            if let Some(d) = near.nearest(query, lower) {
-                return d;
+        let mut lower = 0.0f64;
+        let mut best = (f64::INFINITY, *query);
+        for h in hints {
+            // A margin for rounding: the lower bound only prunes, it never decides a distance.
+            let step = lattice_distance(query, &h.point, self.spacing);
+            lower = lower.max(h.distance - step - 1e-9 * (1.0 + h.distance));
+            let sq = lattice_distance_sq(query, &h.target, self.spacing);
+            if sq < best.0 {
+                best = (sq, h.target);
             }
         }
-        if let Some(d) = rows.nearest(query, limit_sq) {
-            return d;
+        let upper = best.0.sqrt();
+        if lower <= near.reach() {
+            if let Some((distance, k)) = near.nearest(query, lower, upper) {
+                return Found { point: *query, distance, target: near.target(query, k) };
+            }
+            if upper <= near.reach() {
+                // Every offset closer than the hint's target was probed.
+                return Found { point: *query, distance: upper, target: best.1 };
+            }
+        }
+        if let Some((sq, target)) = rows.nearest(query, best) {
+            return Found { point: *query, distance: sq.sqrt(), target };
         }
         let tree = self.tree.get_or_init(|| {
             let physical: Vec<[f64; 3]> = self.points.iter().map(|p| physical(p, self.spacing)).collect();
             Tree::new_from_slice(&physical)
         });
         let found = tree.nearest_one::<SquaredEuclidean>(&physical(query, self.spacing));
-        let target = &self.points[found.item as usize];
-        lattice_distance(query, target, self.spacing)
+        let target = self.points[found.item as usize];
+        Found { point: *query, distance: lattice_distance(query, &target, self.spacing), target }
     }
 
-    /// Distances of a run of queries (in lattice order, so neighbours follow each other), each hinted by the one
-    /// before it; `known_zero` flags queries on the target set (distance 0, no search).
-    pub(crate) fn nearest_run<'q>(
-        &'q self,
-        queries: &'q [[u32; 3]],
-        known_zero: Option<&'q [bool]>,
-    ) -> impl Iterator<Item = f64> + 'q {
-        let mut previous: Option<(&[u32; 3], f64)> = None;
-        queries.iter().enumerate().map(move |(i, q)| {
-            let zero = known_zero.is_some_and(|z| z[i]);
-            let d = if zero { 0.0 } else { self.nearest_after(q, previous) };
-            previous = Some((q, d));
-            d
-        })
+    /// Distances of a run of queries in lattice order, appended to `out`. Each query is hinted by the one before it
+    /// and, unless that one is its neighbour along the row, by the nearest query of the row before (same plane,
+    /// previous row), so that the first query of each surface crossing also starts from a bound. `known_zero`
+    /// flags queries on the target set (distance 0, no search).
+    pub(crate) fn nearest_run(&self, queries: &[[u32; 3]], known_zero: Option<&[bool]>, out: &mut Vec<f64>) {
+        let mut found: Vec<Found> = Vec::with_capacity(queries.len());
+        // The queries of the current row start at `row_start`; those of the row before it (when it is the previous
+        // row of the same plane) are `above`, and `j` walks them along with the current query.
+        let mut row_start = 0;
+        let mut above = 0..0;
+        let mut j = 0;
+        for (i, q) in queries.iter().enumerate() {
+            if i > 0 && queries[i - 1][..2] != q[..2] {
+                let p = &queries[i - 1];
+                above = if p[0] == q[0] && p[1] + 1 == q[1] { row_start..i } else { 0..0 };
+                j = above.start;
+                row_start = i;
+            }
+            let f = if known_zero.is_some_and(|z| z[i]) {
+                Found { point: *q, distance: 0.0, target: *q }
+            } else {
+                let mut hints = [Found::NONE; 2];
+                let mut n = 0;
+                if let Some(prev) = found.last() {
+                    hints[0] = *prev;
+                    n = 1;
+                }
+                let adjacent = i > row_start && queries[i - 1][2] + 1 == q[2];
+                if !adjacent && !above.is_empty() {
+                    while j + 1 < above.end && queries[j + 1][2] <= q[2] {
+                        j += 1;
+                    }
+                    let k = if j + 1 < above.end && queries[j + 1][2] - q[2] < q[2].abs_diff(queries[j][2]) {
+                        j + 1
+                    } else {
+                        j
+                    };
+                    hints[n] = found[k];
+                    n += 1;
+                }
+                self.nearest_after(q, &hints[..n])
+            };
+            found.push(f);
+            out.push(f.distance);
+        }
     }
 
     /// Distances from every query to its nearest tree point, in query order, in parallel on the current rayon pool.
@@ -429,9 +541,25 @@ impl<'a> LatticeTree<'a> {
         queries
             .par_chunks(MIN_QUERIES_PER_TASK)
             .zip(known_zero.par_chunks(MIN_QUERIES_PER_TASK))
-            .flat_map_iter(|(q, z)| self.nearest_run(q, Some(z)).collect::<Vec<f64>>())
+            .flat_map_iter(|(q, z)| {
+                let mut out = Vec::with_capacity(q.len());
+                self.nearest_run(q, Some(z), &mut out);
+                out
+            })
             .collect()
     }
+}
+
+/// An answered query: its nearest target and the distance to it.
+#[derive(Clone, Copy)]
+struct Found {
+    point: [u32; 3],
+    distance: f64,
+    target: [u32; 3],
+}
+
+impl Found {
+    const NONE: Found = Found { point: [0; 3], distance: f64::INFINITY, target: [0; 3] };
 }
 
 /// Physical coordinates of a lattice point.
@@ -441,7 +569,14 @@ fn physical(p: &[u32; 3], spacing: [f64; 3]) -> [f64; 3] {
 
 /// Exact Euclidean distance between two lattice points, in scipy's operation order.
 pub(crate) fn lattice_distance(a: &[u32; 3], b: &[u32; 3], spacing: [f64; 3]) -> f64 {
-    offset_distance([0, 1, 2].map(|x| i64::from(a[x]) - i64::from(b[x])), spacing)
+    lattice_distance_sq(a, b, spacing).sqrt()
+}
+
+/// The square of [`lattice_distance`] (before its square root).
+fn lattice_distance_sq(a: &[u32; 3], b: &[u32; 3], spacing: [f64; 3]) -> f64 {
+    let d = |axis: usize| (f64::from(a[axis]) - f64::from(b[axis])) * spacing[axis];
+    let (d0, d1, d2) = (d(0), d(1), d(2));
+    (d0 * d0 + d1 * d1) + d2 * d2
 }
 
 #[cfg(test)]
@@ -490,13 +625,18 @@ mod tests {
                 let q = [next(16), next(16), next(140)];
                 let want = brute_force(&q, &points, spacing);
                 assert_eq!(tree.nearest_distance(&q), want, "{q:?} {spacing:?}");
-                match grid.nearest(&q, f64::INFINITY) {
-                    Some(local) => assert_eq!(local, want),
+                match grid.nearest(&q, (f64::INFINITY, q)) {
+                    Some((sq, at)) => {
+                        assert_eq!(sq.sqrt(), want);
+                        assert_eq!(lattice_distance(&q, &at, spacing), want);
+                        assert!(points.contains(&at));
+                    }
                     // Only a query outside the extent of axes 0 and 1 may need rows beyond the table.
                     None => assert!(q[0] >= 12 || q[1] >= 12, "{q:?}"),
                 }
-                if let Some(d) = near.nearest(&q, 0.0) {
+                if let Some((d, k)) = near.nearest(&q, 0.0, f64::INFINITY) {
                     assert_eq!(d, want);
+                    assert!(points.contains(&near.target(&q, k)));
                 }
             }
         }
@@ -515,7 +655,9 @@ mod tests {
             let x = next(64 * words as u64 + 80) as usize;
             let want =
                 (0..64 * words).filter(|&i| row[i / 64] >> (i % 64) & 1 == 1).map(|i| i.abs_diff(x)).min();
-            assert_eq!(nearest_in_row(&row, x), want, "{row:?} x={x}");
+            let got = nearest_in_row(&row, x);
+            assert_eq!(got.map(|i| i.abs_diff(x)), want, "{row:?} x={x}");
+            assert!(got.is_none_or(|i| row[i / 64] >> (i % 64) & 1 == 1));
         }
     }
 
@@ -533,7 +675,7 @@ mod tests {
         for q in [[200, 200, 6], [0, 1, 5], [399, 380, 0], [5, 300, 3]] {
             assert_eq!(tree.nearest_distance(&q), brute_force(&q, &points, [1.0, 1.0, 1.0]));
         }
-        assert!(grid.nearest(&[200, 200, 6], f64::INFINITY).is_none());
+        assert!(grid.nearest(&[200, 200, 6], (f64::INFINITY, [0; 3])).is_none());
     }
 
     #[test]
@@ -563,6 +705,43 @@ mod tests {
             let got = tree.nearest_distances(&queries, &zero);
             for (q, d) in queries.iter().zip(&got) {
                 assert_eq!(*d, brute_force(q, &points, spacing), "{q:?} {spacing:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn surface_like_runs_match_brute_force() {
+        // Two offset sphere shells in lattice order: the queries of a row follow each other, rows follow rows, so
+        // both hints (the previous query and the row before) and the hint targets' upper bounds are exercised,
+        // with targets from 0 to about 20 voxels away (past the probe's reach, into the row search).
+        let shell = |c: [f64; 3], r: f64, n: u32| -> Vec<[u32; 3]> {
+            let mut v = Vec::new();
+            for a in 0..n {
+                for b in 0..n {
+                    for x in 0..n {
+                        let d =
+                            [a, b, x].iter().zip(c).map(|(&i, c)| (f64::from(i) - c).powi(2)).sum::<f64>();
+                        if (d.sqrt() - r).abs() < 0.9 {
+                            v.push([a, b, x]);
+                        }
+                    }
+                }
+            }
+            v
+        };
+        let queries = shell([20.0, 21.0, 22.0], 15.0, 44);
+        let mut targets = shell([23.0, 19.0, 24.5], 9.0, 44);
+        targets.extend(shell([30.0, 30.0, 8.0], 2.0, 44));
+        let zero: Vec<bool> = queries.iter().map(|q| targets.contains(q)).collect();
+        for spacing in [[1.0, 1.0, 1.0], [2.0, 0.9, 0.7], [0.5, 1.5, 3.0]] {
+            let tree = LatticeTree::new(&targets, spacing);
+            let got = tree.nearest_distances(&queries, &zero);
+            let mut unhinted = Vec::new();
+            tree.nearest_run(&queries, None, &mut unhinted);
+            for (i, q) in queries.iter().enumerate() {
+                let want = brute_force(q, &targets, spacing);
+                assert_eq!(got[i], want, "{q:?} {spacing:?}");
+                assert_eq!(unhinted[i], want, "{q:?} {spacing:?}");
             }
         }
     }
