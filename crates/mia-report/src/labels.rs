@@ -271,22 +271,16 @@ fn masks_by_table<T: Copy + Sync + PartialOrd>(
                     *slot = true;
                 }
             }
-            let mut mask = vec![false; values.len()];
-            match contiguous_slots(&table) {
+            // Collected straight from the voxels: written once, no zeroing first.
+            let mask: Vec<bool> = match contiguous_slots(&table) {
                 // One value or a run of values (nearly every label): a range comparison in the pixel type, which
                 // vectorises.
                 Some((lo, span)) => {
                     let (first, last) = (value(lo as i64 + offset), value((lo + span) as i64 + offset));
-                    for (m, &v) in mask.iter_mut().zip(values.iter()) {
-                        *m = v >= first && v <= last;
-                    }
+                    values.iter().map(|&v| v >= first && v <= last).collect()
                 }
-                None => {
-                    for (m, &v) in mask.iter_mut().zip(values.iter()) {
-                        *m = table[index(v)];
-                    }
-                }
-            }
+                None => values.iter().map(|&v| table[index(v)]).collect(),
+            };
             ArrayD::from_shape_vec(IxDyn(&shape), mask).expect("one value per voxel in logical order")
         })
         .collect()

@@ -61,7 +61,9 @@ struct LocalGrid {
     offsets: Vec<[i32; 3]>,
     /// The smallest and largest step.
     step_range: (isize, isize),
-    /// `bucket_start[b]`: the first offset at least `b / bucket_scale` away.
+    /// The offsets' squared lengths (before the square root).
+    squares: Vec<f64>,
+    /// `bucket_start[b]`: the first offset whose squared length is at least `b / bucket_scale`.
     bucket_start: Vec<usize>,
     bucket_scale: f64,
 }
@@ -88,10 +90,11 @@ impl LocalGrid {
             .collect();
         let distances: Vec<f64> = offsets.iter().map(|o| o.1).collect();
         let step_range = steps.iter().fold((0, 0), |(lo, hi): (isize, isize), &s| (lo.min(s), hi.max(s)));
-        let reach = distances.last().map_or(0.0, |&d| d);
-        let bucket_scale = if reach > 0.0 { BUCKETS as f64 / reach } else { 0.0 };
+        let squares: Vec<f64> = offsets.iter().map(|(o, _)| offset_distance_sq(*o, spacing)).collect();
+        let reach_sq = squares.last().map_or(0.0, |&d| d);
+        let bucket_scale = if reach_sq > 0.0 { BUCKETS as f64 / reach_sq } else { 0.0 };
         let bucket_start =
-            (0..=BUCKETS).map(|b| distances.partition_point(|&d| d < b as f64 / bucket_scale)).collect();
+            (0..=BUCKETS).map(|b| squares.partition_point(|&d| d < b as f64 / bucket_scale)).collect();
         let offsets = offsets.iter().map(|(o, _)| o.map(|c| c as i32)).collect();
         LocalGrid {
             dims,
@@ -102,32 +105,34 @@ impl LocalGrid {
             steps,
             offsets,
             step_range,
+            squares,
             bucket_start,
             bucket_scale,
         }
     }
 
-    /// The index of the first offset at least `x` away (the offsets' count if none is).
-    fn first_at_least(&self, x: f64) -> usize {
-        if x <= 0.0 {
+    /// The index of the first offset whose squared length is at least `x_sq` (the offsets' count if none is).
+    fn first_at_least(&self, x_sq: f64) -> usize {
+        if x_sq <= 0.0 {
             return 0;
         }
-        let bucket = (x * self.bucket_scale) as usize;
+        let bucket = (x_sq * self.bucket_scale) as usize;
         let Some(&start) = self.bucket_start.get(bucket) else {
-            return self.distances.len();
+            return self.squares.len();
         };
-        start + self.distances[start..].iter().take_while(|&&d| d < x).count()
+        start + self.squares[start..].iter().take_while(|&&d| d < x_sq).count()
     }
 
-    /// The nearest target closer than `upper` if one lies within the probed offsets: its distance and offset index.
-    /// No target is closer than `lower` (a bound from a neighbouring query), so the offsets below it are skipped.
-    fn nearest(&self, q: &[u32; 3], lower: f64, upper: f64) -> Option<(f64, usize)> {
+    /// The nearest target closer than `√upper_sq` if one lies within the probed offsets: its distance and offset
+    /// index. No target is closer than `√lower_sq` (a bound from a neighbouring query), so the offsets below it are
+    /// skipped.
+    fn nearest(&self, q: &[u32; 3], lower_sq: f64, upper_sq: f64) -> Option<(f64, usize)> {
         if (0..3).any(|a| q[a] as usize >= self.dims[a] + self.pad[a]) {
             // Every target differs from q by more than any offset along that axis.
             return None;
         }
-        let first = self.first_at_least(lower);
-        let end = if upper > self.reach() { self.distances.len() } else { self.first_at_least(upper) };
+        let first = self.first_at_least(lower_sq);
+        let end = self.first_at_least(upper_sq);
         let base = (0..3).map(|a| (q[a] as usize + self.pad[a]) * self.strides[a]).sum::<usize>();
         let bits = self.bits.as_slice();
         let steps = &self.steps[first..end.max(first)];
@@ -168,9 +173,9 @@ impl LocalGrid {
         [0, 1, 2].map(|a| q[a].wrapping_add_signed(o[a]))
     }
 
-    /// The largest probed distance: a query whose nearest target is farther goes to the tree.
-    fn reach(&self) -> f64 {
-        self.distances.last().map_or(0.0, |&d| d)
+    /// The largest probed squared distance: a query whose nearest target is farther goes to the row search.
+    fn reach_sq(&self) -> f64 {
+        self.squares.last().map_or(0.0, |&d| d)
     }
 }
 
@@ -423,9 +428,14 @@ fn extent(points: &[[u32; 3]]) -> [usize; 3] {
 
 /// Exact length of a lattice offset, in scipy's operation order.
 fn offset_distance(o: [i64; 3], spacing: [f64; 3]) -> f64 {
+    offset_distance_sq(o, spacing).sqrt()
+}
+
+/// The square of [`offset_distance`] (before its square root).
+fn offset_distance_sq(o: [i64; 3], spacing: [f64; 3]) -> f64 {
     let d = |axis: usize| o[axis] as f64 * spacing[axis];
     let (d0, d1, d2) = (d(0), d(1), d(2));
-    ((d0 * d0 + d1 * d1) + d2 * d2).sqrt()
+    (d0 * d0 + d1 * d1) + d2 * d2
 }
 
 impl<'a> LatticeTree<'a> {
@@ -457,22 +467,27 @@ impl<'a> LatticeTree<'a> {
         let mut lower = 0.0f64;
         let mut best = (f64::INFINITY, *query);
         for h in hints {
-            // A margin for rounding: the lower bound only prunes, it never decides a distance.
-            let step = lattice_distance(query, &h.point, self.spacing);
+            // A margin for rounding: the lower bound only prunes, it never decides a distance. The step to a
+            // neighbour along the row needs no square root.
+            let step = if h.point[..2] == query[..2] {
+                f64::from(h.point[2].abs_diff(query[2])) * self.spacing[2]
+            } else {
+                lattice_distance(query, &h.point, self.spacing)
+            };
             lower = lower.max(h.distance - step - 1e-9 * (1.0 + h.distance));
             let sq = lattice_distance_sq(query, &h.target, self.spacing);
             if sq < best.0 {
                 best = (sq, h.target);
             }
         }
-        let upper = best.0.sqrt();
-        if lower <= near.reach() {
-            if let Some((distance, k)) = near.nearest(query, lower, upper) {
+        let lower_sq = if lower > 0.0 { lower * lower } else { 0.0 };
+        if lower_sq <= near.reach_sq() {
+            if let Some((distance, k)) = near.nearest(query, lower_sq, best.0) {
                 return Found { point: *query, distance, target: near.target(query, k) };
             }
-            if upper <= near.reach() {
+            if best.0 <= near.reach_sq() {
                 // Every offset closer than the hint's target was probed.
-                return Found { point: *query, distance: upper, target: best.1 };
+                return Found { point: *query, distance: best.0.sqrt(), target: best.1 };
             }
         }
         if let Some((sq, target)) = rows.nearest(query, best) {
