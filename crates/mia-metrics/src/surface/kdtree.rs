@@ -13,6 +13,11 @@
 //! row remains. That is exact and answers every query whose nearest target lies within the block tables (the whole
 //! extent of all but very large target sets); only the others go to the tree.
 //!
+//! Queries come in lattice order, and each is hinted by a query answered just before it (the previous one, or for
+//! the first query of a surface crossing the nearest one of the previous row). The hint's distance bounds the
+//! search from below (triangle inequality), and its nearest target, a real target, from above: the probe stops
+//! there, and the row search starts from it.
+//!
 //! kiddo's mutable `KdTree` panics when more than a bucket's worth of points share one coordinate (common on a
 //! lattice); the immutable tree, built once from a slice, does not. `SquaredEuclidean` yields squared distances.
 
