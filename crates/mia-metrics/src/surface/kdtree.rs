@@ -594,9 +594,7 @@ pub(crate) fn lattice_distance(a: &[u32; 3], b: &[u32; 3], spacing: [f64; 3]) ->
 
 /// The square of [`lattice_distance`] (before its square root).
 fn lattice_distance_sq(a: &[u32; 3], b: &[u32; 3], spacing: [f64; 3]) -> f64 {
-    let d = |axis: usize| (f64::from(a[axis]) - f64::from(b[axis])) * spacing[axis];
-    let (d0, d1, d2) = (d(0), d(1), d(2));
-    (d0 * d0 + d1 * d1) + d2 * d2
+    offset_distance_sq([0, 1, 2].map(|x| i64::from(a[x]) - i64::from(b[x])), spacing)
 }
 
 #[cfg(test)]
