@@ -1,7 +1,9 @@
 //! The callbacks that write a dataset, one per pymia callback (`callback.py`), plus mia's record.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use hdf5::types::VarLenUnicode;
 use hdf5::{Hyperslab, Selection, SliceOrIndex};
@@ -13,8 +15,8 @@ use crate::h5::{write_image_data, write_scalar_string, write_string_attr, write_
 use crate::layout::{self as loc, subject_index_to_str};
 use crate::storage::StoragePolicy;
 use crate::subject::{common_root, relative_slash_path};
-use crate::traverser::{Callback, SubjectData, TraversalInfo};
-use crate::values::Values;
+use crate::traverser::{BoxError, Callback, Load, SubjectData, TraversalInfo};
+use crate::values::{Loaded, Values};
 use crate::CreateError;
 
 /// An HDF5 file being written; cheap to clone (shared handle), one per callback.
@@ -356,12 +358,83 @@ pub struct MiaRecordCallback {
     options_json: String,
     meta_only: bool,
     hashes: bool,
+    digests: Option<FileDigests>,
+}
+
+/// SHA-256 digests of raw files computed while they are loaded (by [`HashingLoader`]), handed to
+/// [`MiaRecordCallback`] so that the files are hashed where they are decoded: in parallel, and while the previous
+/// subject is being written. Cheap to clone (shared).
+#[derive(Debug, Clone, Default)]
+pub struct FileDigests(Arc<Mutex<HashMap<PathBuf, String>>>);
+
+impl FileDigests {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, String>> {
+        // A poisoned lock only means a panic elsewhere while it was held; the map itself is always whole.
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The digest recorded for `path`, if any.
+    pub fn get(&self, path: &Path) -> Option<String> {
+        self.lock().get(path).cloned()
+    }
+
+    fn insert(&self, path: &Path, digest: String) {
+        self.lock().insert(path.to_path_buf(), digest);
+    }
+
+    fn forget(&self, paths: &[PathBuf]) {
+        let mut map = self.lock();
+        for p in paths {
+            map.remove(p);
+        }
+    }
+}
+
+/// A [`Load`] that also records the SHA-256 of every file it loads in a [`FileDigests`] (after loading it, so
+/// that the file is read from the page cache).
+pub struct HashingLoader<'a> {
+    inner: &'a dyn Load,
+    digests: FileDigests,
+}
+
+impl std::fmt::Debug for HashingLoader<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HashingLoader").field("digests", &self.digests).finish_non_exhaustive()
+    }
+}
+
+impl<'a> HashingLoader<'a> {
+    /// Wraps `inner`; digests go to `digests`.
+    pub fn new(inner: &'a dyn Load, digests: FileDigests) -> Self {
+        HashingLoader { inner, digests }
+    }
+}
+
+impl Load for HashingLoader<'_> {
+    fn load(&self, path: &Path, entry: &str, category: &str, subject: &str) -> Result<Loaded, BoxError> {
+        let loaded = self.inner.load(path, entry, category, subject)?;
+        let digest = sha256_file(path).map_err(|e| format!("{}: SHA-256: {e}", path.display()))?;
+        self.digests.insert(path, digest);
+        Ok(loaded)
+    }
 }
 
 impl MiaRecordCallback {
     /// Records the given options; hashes the raw files if `hashes`.
     pub fn new(writer: Hdf5Writer, options_json: String, meta_only: bool, hashes: bool) -> Self {
-        MiaRecordCallback { writer, options_json, meta_only, hashes }
+        MiaRecordCallback { writer, options_json, meta_only, hashes, digests: None }
+    }
+
+    /// Takes the digests of files from `digests` (filled by a [`HashingLoader`]) instead of hashing them again;
+    /// files it lacks are still hashed here.
+    pub fn with_digests(mut self, digests: FileDigests) -> Self {
+        self.digests = Some(digests);
+        self
     }
 
     fn group(&self) -> Result<hdf5::Group, CreateError> {
@@ -417,17 +490,23 @@ impl Callback for MiaRecordCallback {
         }
         if self.hashes {
             for c in &s.categories {
-                // Files hashed in parallel (SHA-256 runs at a few hundred MB/s without SHA extensions).
+                // Digests taken while loading where there are any; other files hashed here, in parallel.
                 let hashes: Vec<Result<String, CreateError>> = c
                     .files
                     .par_iter()
-                    .map(|f| sha256_file(f).map_err(|source| CreateError::Io { path: f.clone(), source }))
+                    .map(|f| match self.digests.as_ref().and_then(|d| d.get(f)) {
+                        Some(digest) => Ok(digest),
+                        None => sha256_file(f).map_err(|source| CreateError::Io { path: f.clone(), source }),
+                    })
                     .collect();
                 let mut row = Vec::with_capacity(c.files.len());
                 for h in hashes {
                     row.push(vlen(&h?, &s.subject)?);
                 }
                 self.writer.fill_row(&loc::sha256(&c.name), s.index, row)?;
+                if let Some(d) = &self.digests {
+                    d.forget(&c.files);
+                }
             }
         }
         Ok(())

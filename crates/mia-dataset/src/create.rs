@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::callbacks::{
-    Hdf5Writer, MiaRecordCallback, MonitoringCallback, WriteDataCallback, WriteEssentialCallback,
-    WriteFilesCallback, WriteImageInformationCallback, WriteNamesCallback,
+    FileDigests, HashingLoader, Hdf5Writer, MiaRecordCallback, MonitoringCallback, WriteDataCallback,
+    WriteEssentialCallback, WriteFilesCallback, WriteImageInformationCallback, WriteNamesCallback,
 };
 use crate::layout::subject_index_to_str;
 use crate::storage::StoragePolicy;
@@ -92,6 +92,15 @@ pub fn default_callbacks(
     subjects: &[SubjectFiles],
     options: &CreateOptions,
 ) -> Result<Vec<Box<dyn Callback>>, CreateError> {
+    callbacks_with_digests(writer, subjects, options, None)
+}
+
+fn callbacks_with_digests(
+    writer: &Hdf5Writer,
+    subjects: &[SubjectFiles],
+    options: &CreateOptions,
+    digests: Option<FileDigests>,
+) -> Result<Vec<Box<dyn Callback>>, CreateError> {
     let mut cbs: Vec<Box<dyn Callback>> = Vec::new();
     if options.progress == Progress::Auto {
         cbs.push(Box::new(MonitoringCallback::new()));
@@ -118,14 +127,20 @@ pub fn default_callbacks(
     }));
     cbs.push(Box::new(WriteNamesCallback::new(writer.clone())));
     let json = serde_json::to_string(options).map_err(|e| CreateError::Options(e.to_string()))?;
-    cbs.push(Box::new(MiaRecordCallback::new(writer.clone(), json, options.meta_only, options.hashes)));
+    let record = MiaRecordCallback::new(writer.clone(), json, options.meta_only, options.hashes);
+    cbs.push(Box::new(match digests {
+        Some(d) => record.with_digests(d),
+        None => record,
+    }));
     Ok(cbs)
 }
 
 /// Creates a dataset at `target`, atomically.
 ///
-/// Subjects are loaded one at a time (peak memory: one subject plus HDF5's buffers). The file is written to a
-/// temporary file `.<name>.tmp-XXXXXX` in the target's directory and renamed to `target` only when complete; on
+/// Subjects are loaded one at a time; with more than one rayon thread the next one loads (and its files are
+/// hashed) while the current one is written (peak memory: two subjects plus HDF5's buffers).
+///
+/// The file is written to a temporary file `.<name>.tmp-XXXXXX` in the target's directory and renamed to `target` only when complete; on
 /// any error (a bad file in subject 7, a full disk, a panic) the temporary file is removed and nothing appears at
 /// `target`. A process killed by a signal (Ctrl-C) leaves at most the temporary file, never a partial target.
 /// An existing `target` is an error unless `options.force`.
@@ -153,7 +168,12 @@ pub fn create_dataset(
         .map_err(|source| CreateError::Io { path: dir.clone(), source })?;
     let writer = Hdf5Writer::create(tmp.path())?;
     {
-        let mut callbacks = default_callbacks(&writer, subjects, options)?;
+        // Files are hashed where they are loaded: in parallel, and while the subject before is being written.
+        let digests = FileDigests::new();
+        let hashing = HashingLoader::new(loader, digests.clone());
+        let loader: &dyn Load = if options.hashes { &hashing } else { loader };
+        let mut callbacks =
+            callbacks_with_digests(&writer, subjects, options, options.hashes.then_some(digests))?;
         Traverser::new().traverse(subjects, loader, transforms, &mut callbacks)?;
     }
     writer.close()?;

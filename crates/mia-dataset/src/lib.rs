@@ -4,6 +4,7 @@
 //! * **Describe** subjects: [`SubjectFiles`] (a subject id and its files grouped by category, entry order =
 //!   channel order), usually collected from a directory tree by a [`SubjectsConfig`] (TOML/JSON, see below).
 //! * **Create** a dataset with [`create_dataset`]: a [`Traverser`] loads one subject at a time through a [`Load`]
+//!   (with more than one thread, the next subject loads while the current one is written)
 //!   ([`FileLoader`]: images via `mia_io`, demographics from key/value files), applies [`Transform`]s (e.g.
 //!   [`IntensityNormalization`]) and hands the subject to [`Callback`]s that write exactly pymia's layout.
 //!   Creation is atomic (temporary file + rename). Beyond pymia: chunking and deflate compression
@@ -106,8 +107,9 @@ mod traverser;
 mod values;
 
 pub use callbacks::{
-    sha256_file, Hdf5Writer, MiaRecordCallback, MonitoringCallback, WriteDataCallback,
-    WriteEssentialCallback, WriteFilesCallback, WriteImageInformationCallback, WriteNamesCallback,
+    sha256_file, FileDigests, HashingLoader, Hdf5Writer, MiaRecordCallback, MonitoringCallback,
+    WriteDataCallback, WriteEssentialCallback, WriteFilesCallback, WriteImageInformationCallback,
+    WriteNamesCallback,
 };
 pub use config::{glob, wildcard_match, SubjectsConfig};
 pub use create::{create_dataset, default_callbacks, CreateOptions, CreateSummary, Progress};

@@ -166,8 +166,17 @@ impl<T: Transform + ?Sized> Transform for Arc<T> {
     }
 }
 
+/// Hands a written subject's stacked arrays back to the buffer pool for the next subject (no fresh pages).
+fn recycle_subject(data: SubjectData) {
+    for c in data.categories {
+        if let Values::Numeric(d) = c.values {
+            d.recycle();
+        }
+    }
+}
+
 /// Walks subjects one at a time: load every file, stack each category, apply the transforms, call back.
-/// At most one subject is in memory at a time.
+/// At most two subjects are in memory at a time: with more than one thread, one is written while the next loads.
 #[derive(Debug, Clone, Default)]
 pub struct Traverser {
     categories: Option<Vec<String>>,
@@ -219,24 +228,73 @@ impl Traverser {
         }
         let info = TraversalInfo { subjects, categories: &categories };
         callback.on_start(&info)?;
-        for (index, s) in subjects.iter().enumerate() {
-            let mut data = self.load_subject(index, s, &wanted, loader)?;
-            for t in transforms {
-                t.apply(&mut data).map_err(|e| CreateError::Transform {
-                    subject: s.subject.clone(),
-                    transform: t.name(),
-                    message: error_chain(e.as_ref()),
-                })?;
-            }
-            callback.on_subject(&info, &data)?;
-            // Written: the stacked arrays go back to the buffer pool for the next subject (no fresh pages).
-            for c in data.categories {
-                if let Values::Numeric(d) = c.values {
-                    d.recycle();
+        // With more than one thread, the callbacks write a subject on a helper thread while this thread loads (and
+        // transforms) the next one, decoding its entries in parallel on the current rayon pool: two subjects in
+        // memory at most. On one thread, one subject after the other.
+        if rayon::current_num_threads() > 1 {
+            let info = &info;
+            let writing = &mut *callback;
+            std::thread::scope(|scope| -> Result<(), CreateError> {
+                // A rendezvous channel: a loaded subject is handed over only when the writer takes it, so at most
+                // one loaded subject waits while another is written.
+                let (tx, rx) = std::sync::mpsc::sync_channel::<SubjectData>(0);
+                let writer = scope.spawn(move || -> Result<(), CreateError> {
+                    for data in rx {
+                        writing.on_subject(info, &data)?;
+                        recycle_subject(data);
+                    }
+                    Ok(())
+                });
+                let mut loaded = Ok(());
+                for (index, s) in subjects.iter().enumerate() {
+                    match self.prepare_subject(index, s, &wanted, loader, transforms) {
+                        // A closed channel means the writer stopped on an error: it is reported below.
+                        Ok(data) => {
+                            if tx.send(data).is_err() {
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            loaded = Err(e);
+                            break;
+                        }
+                    }
                 }
+                drop(tx);
+                // The writer's error concerns an earlier subject than a loading error: it comes first.
+                match writer.join() {
+                    Ok(written) => written.and(loaded),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            })?;
+        } else {
+            for (index, s) in subjects.iter().enumerate() {
+                let data = self.prepare_subject(index, s, &wanted, loader, transforms)?;
+                callback.on_subject(&info, &data)?;
+                recycle_subject(data);
             }
         }
         callback.on_end(&info)
+    }
+
+    /// Loads a subject and applies the transforms.
+    fn prepare_subject(
+        &self,
+        index: usize,
+        s: &SubjectFiles,
+        wanted: &[String],
+        loader: &dyn Load,
+        transforms: &[Box<dyn Transform>],
+    ) -> Result<SubjectData, CreateError> {
+        let mut data = self.load_subject(index, s, wanted, loader)?;
+        for t in transforms {
+            t.apply(&mut data).map_err(|e| CreateError::Transform {
+                subject: s.subject.clone(),
+                transform: t.name(),
+                message: error_chain(e.as_ref()),
+            })?;
+        }
+        Ok(data)
     }
 
     fn load_subject(
@@ -253,20 +311,17 @@ impl Traverser {
             };
             // The entries of a category are decoded in parallel (on the current rayon pool); errors are reported
             // for the first failing entry in entry order, as a sequential loop would.
-            let results: Vec<Result<Loaded, CreateError>> = c
-                .entries
-                .par_iter()
-                .map(|(id, path)| {
-                    loader.load(path, id, name, &s.subject).map_err(|e| CreateError::Load {
-                        subject: s.subject.clone(),
-                        index,
-                        category: name.clone(),
-                        entry: id.clone(),
-                        path: path.clone(),
-                        message: error_chain(e.as_ref()),
-                    })
+            let load = |(id, path): &(String, PathBuf)| {
+                loader.load(path, id, name, &s.subject).map_err(|e| CreateError::Load {
+                    subject: s.subject.clone(),
+                    index,
+                    category: name.clone(),
+                    entry: id.clone(),
+                    path: path.clone(),
+                    message: error_chain(e.as_ref()),
                 })
-                .collect();
+            };
+            let results: Vec<Result<Loaded, CreateError>> = c.entries.par_iter().map(load).collect();
             let mut loaded = Vec::with_capacity(c.entries.len());
             let mut properties = None;
             for (result, (_, path)) in results.into_iter().zip(&c.entries) {
@@ -290,5 +345,94 @@ impl Traverser {
             });
         }
         Ok(SubjectData { index, subject: s.subject.clone(), categories })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemoryLoader;
+
+    /// Records what it is called with; fails on subject `fail_at`.
+    #[derive(Default)]
+    struct Recorder {
+        seen: Vec<String>,
+        fail_at: Option<usize>,
+    }
+
+    impl Callback for Recorder {
+        fn on_start(&mut self, info: &TraversalInfo<'_>) -> Result<(), CreateError> {
+            self.seen.push(format!("start {}", info.subjects.len()));
+            Ok(())
+        }
+        fn on_subject(&mut self, _: &TraversalInfo<'_>, s: &SubjectData) -> Result<(), CreateError> {
+            if self.fail_at == Some(s.index) {
+                return Err(CreateError::Options(format!("write failed at {}", s.subject)));
+            }
+            let shape = s.categories[0].values.shape().to_vec();
+            self.seen.push(format!("{} {} {shape:?}", s.index, s.subject));
+            Ok(())
+        }
+        fn on_end(&mut self, _: &TraversalInfo<'_>) -> Result<(), CreateError> {
+            self.seen.push("end".into());
+            Ok(())
+        }
+    }
+
+    /// `n` subjects with two 2×3 images each; subject `missing` lacks its second file in the loader.
+    fn subjects(n: usize, missing: Option<usize>) -> (Vec<SubjectFiles>, MemoryLoader) {
+        let mut loader = MemoryLoader::new();
+        let mut subjects = Vec::new();
+        for i in 0..n {
+            let id = format!("S{i}");
+            let mut s = SubjectFiles::new(&id);
+            for (k, name) in ["T1", "T2"].into_iter().enumerate() {
+                let path = PathBuf::from(format!("/virtual/{id}_{name}.mha"));
+                if missing != Some(i) || k == 0 {
+                    let a = ndarray::ArrayD::from_elem(ndarray::IxDyn(&[2, 3]), (i * 2 + k) as f32);
+                    loader.insert_image(&path, mia_core::Image::from_array(a).unwrap());
+                }
+                s.add("images", name, path).unwrap();
+            }
+            subjects.push(s);
+        }
+        (subjects, loader)
+    }
+
+    fn run(threads: usize, callback: &mut Recorder, missing: Option<usize>) -> Result<(), CreateError> {
+        let (subjects, loader) = subjects(5, missing);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| Traverser::new().traverse(&subjects, &loader, &[], callback))
+    }
+
+    #[test]
+    fn one_thread_and_pipelined_traversals_agree() {
+        let mut one = Recorder::default();
+        run(1, &mut one, None).unwrap();
+        let mut two = Recorder::default();
+        run(2, &mut two, None).unwrap();
+        assert_eq!(one.seen.len(), 7);
+        assert_eq!(one.seen[1], "0 S0 [2, 3, 2]");
+        assert_eq!(one.seen, two.seen);
+    }
+
+    #[test]
+    fn errors_name_the_first_failing_subject_on_any_thread_count() {
+        for threads in [1, 2, 3] {
+            // Loading subject 3 fails: subjects 0–2 are written, then the error.
+            let mut cb = Recorder::default();
+            let e = run(threads, &mut cb, Some(3)).unwrap_err();
+            assert!(matches!(&e, CreateError::Load { index: 3, entry, .. } if entry == "T2"), "{e}");
+            assert_eq!(cb.seen.last().unwrap(), "2 S2 [2, 3, 2]", "{threads} threads");
+            // Writing subject 1 fails while subject 2 loads (and subject 3 would fail to load): the write error.
+            let mut cb = Recorder { fail_at: Some(1), ..Default::default() };
+            let e = run(threads, &mut cb, Some(3)).unwrap_err();
+            assert!(e.to_string().contains("write failed at S1"), "{e}");
+            assert_eq!(cb.seen, ["start 5", "0 S0 [2, 3, 2]"], "{threads} threads");
+            // Writing subject 2 fails after loading subject 3 failed: the write error comes first.
+            let mut cb = Recorder { fail_at: Some(2), ..Default::default() };
+            let e = run(threads, &mut cb, Some(3)).unwrap_err();
+            assert!(e.to_string().contains("write failed at S2"), "{threads} threads: {e}");
+        }
     }
 }
