@@ -140,9 +140,10 @@ fn callbacks_with_digests(
 /// Subjects are loaded one at a time; with more than one rayon thread the next one loads (and its files are
 /// hashed) while the current one is written (peak memory: two subjects plus HDF5's buffers).
 ///
-/// The file is written to a temporary file `.<name>.tmp-XXXXXX` in the target's directory and renamed to `target` only when complete; on
-/// any error (a bad file in subject 7, a full disk, a panic) the temporary file is removed and nothing appears at
-/// `target`. A process killed by a signal (Ctrl-C) leaves at most the temporary file, never a partial target.
+/// The file is written to a temporary file `.<name>.tmp-XXXXXX` in the target's directory and renamed to
+/// `target` only when complete; on any error (a bad file in subject 7, a full disk, a panic) the temporary file
+/// is removed and nothing appears at `target`. A process killed by a signal (Ctrl-C) leaves at most the
+/// temporary file, never a partial target.
 /// An existing `target` is an error unless `options.force`.
 pub fn create_dataset(
     subjects: &[SubjectFiles],
