@@ -48,16 +48,13 @@ pub fn copy_region<T: Copy>(src: &[T], shape: &[usize], ranges: &[Range<usize>],
         elem
     };
     // Short runs far apart (the 672-byte rows of a patch) defeat the hardware prefetcher: each would wait for
-    // memory. The first lines of the next run are therefore requested before the current one is copied; the
-    // streamer brings the rest once they arrive. Requesting every line of the next run instead cost more in
-    // prefetch instructions than it saved (84³ patch: 1.34–1.43× a contiguous copy of its bytes, against
-    // 1.27–1.30× this way).
+    // memory. Every line of the run `PREFETCH_RUNS` ahead is therefore requested before the current one is
+    // copied, so that several runs are on their way at once. (84³ patch from a memory-mapped file, Zen-class VM
+    // with 16 GB/s copies: 0.60–0.64 ms against 0.75–0.83 ms when only the first four lines of the next run were
+    // requested; four to eight runs ahead were alike.)
     let prefetch = run * std::mem::size_of::<T>() < 4096;
-    let ahead = (PREFETCH_BYTES / std::mem::size_of::<T>().max(1)).clamp(1, run);
-    let mut elem = start(&idx);
-    for out in dst.chunks_exact_mut(run) {
-        let current = elem;
-        // Advance the odometer (it wraps to the first run after the last, which is harmless to prefetch).
+    let advance = |idx: &mut [usize]| {
+        // The odometer wraps to the first run after the last (harmless to prefetch).
         for axis in (0..k).rev() {
             idx[axis] += 1;
             if idx[axis] < ranges[axis].end {
@@ -65,16 +62,29 @@ pub fn copy_region<T: Copy>(src: &[T], shape: &[usize], ranges: &[Range<usize>],
             }
             idx[axis] = ranges[axis].start;
         }
+    };
+    let mut ahead = idx.clone();
+    if prefetch {
+        for _ in 0..PREFETCH_RUNS {
+            advance(&mut ahead);
+        }
+    }
+    let mut elem = start(&idx);
+    for out in dst.chunks_exact_mut(run) {
+        let current = elem;
+        advance(&mut idx);
         elem = start(&idx);
         if prefetch {
-            prefetch_read(&src[elem..elem + ahead]);
+            let e = start(&ahead);
+            advance(&mut ahead);
+            prefetch_read(&src[e..e + run]);
         }
         out.copy_from_slice(&src[current..current + run]);
     }
 }
 
-/// How much of the next short run [`copy_region`] prefetches (four cache lines).
-const PREFETCH_BYTES: usize = 256;
+/// How many short runs ahead [`copy_region`] prefetches.
+const PREFETCH_RUNS: usize = 4;
 
 /// Asks the CPU to bring `data`'s cache lines closer (a hint without effect on other architectures).
 #[inline]
