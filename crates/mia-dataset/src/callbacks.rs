@@ -504,7 +504,10 @@ impl Callback for MiaRecordCallback {
                     row.push(vlen(&h?, &s.subject)?);
                 }
                 self.writer.fill_row(&loc::sha256(&c.name), s.index, row)?;
-                if let Some(d) = &self.digests {
+            }
+            // Forgotten only after every category: one file may stand in several (a label image as an image).
+            if let Some(d) = &self.digests {
+                for c in &s.categories {
                     d.forget(&c.files);
                 }
             }

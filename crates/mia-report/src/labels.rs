@@ -409,7 +409,7 @@ mod tests {
         };
         let noisy_p: Vec<i64> = (0..n).map(|_| next() as i64).collect();
         let noisy_r: Vec<i64> = (0..n).map(|_| next() as i64).collect();
-        // Runs of one value (up to 300 voxels), so that blocks of 64 are uniform in both images, in one, or in
+        // Runs of one value (up to 209 voxels), so that blocks of 64 are uniform in both images, in one, or in
         // neither.
         let mut runs = |n: usize| -> Vec<i64> {
             let mut v = Vec::with_capacity(n);
