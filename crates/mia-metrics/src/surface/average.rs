@@ -198,14 +198,13 @@ fn directed_sum(queries: &[[u32; 3]], targets: &[[u32; 3]], spacing: [f64; 3]) -
         return (0.0, 0.0);
     }
     let tree = LatticeTree::new(targets, spacing);
-    let (sum, max) = queries
+    let distances = tree.nearest_distances(queries, None);
+    let (sum, max) = distances
         .par_chunks(2048)
         .fold(
             || (CompensatedSum::default(), 0.0f64),
             |(mut s, mut m), run| {
-                let mut distances = Vec::with_capacity(run.len());
-                tree.nearest_run(run, None, &mut distances);
-                for d in distances {
+                for &d in run {
                     s.add(d);
                     m = m.max(d);
                 }

@@ -53,6 +53,7 @@
 
 mod average;
 mod biou;
+mod edt;
 mod kdtree;
 mod neighbour_code;
 mod stats;
@@ -376,6 +377,6 @@ fn directed(
     // Without a point off the other surface, every distance is 0 and no tree is needed.
     let needs_tree = from.on_other.iter().any(|&zero| !zero);
     let tree = LatticeTree::new(if needs_tree { &to.coords } else { &[] }, spacing);
-    let distances = tree.nearest_distances(&from.coords, &from.on_other);
+    let distances = tree.nearest_distances(&from.coords, Some(&from.on_other));
     DirectedDistances::from_unsorted(distances, weights)
 }
