@@ -567,7 +567,7 @@ impl<'a> LatticeTree<'a> {
         }
     }
 
-    /// Whether the distance transform ([`super::edt`]) costs clearly less than the search for these queries.
+    /// Whether the distance transform ([`super::edt`]) costs less than the search for these queries.
     ///
     /// The search costs about `45 + 5.7·m` ns per query, `m` the mean squared distance in units of the smallest
     /// spacing (the probed shell grows with the distance's square); the transform about 18 ns per lattice point of
@@ -598,7 +598,7 @@ impl<'a> LatticeTree<'a> {
         let mean_sq = sum / count.max(1) as f64;
         let search = queries.len() as f64 * (45.0 + 5.7 * mean_sq);
         let transform = 18.0 * points as f64 + 10.0 * queries.len() as f64;
-        transform < 0.8 * search
+        transform < search
     }
 
     /// Distances from every query to its nearest tree point, in query order, in parallel on the current rayon pool.
