@@ -21,6 +21,9 @@
 //! intersections; near a tie rounding may shift a boundary by one point, so each point also evaluates the
 //! neighbouring parabolas of the envelope and keeps the least value: the results equal the search's bit for bit
 //! (the tests compare them with a brute force, bit for bit, on random sets and spacings).
+//!
+//! Memory: two bytes per lattice point of the box (the caller keeps the box below 2^26 points), plus one plane of
+//! `f64` per thread.
 
 use rayon::prelude::*;
 
