@@ -143,6 +143,7 @@ struct Plane {
     g: Vec<f64>,
     /// Positions of the envelope's parabolas, and where each starts to be the lowest.
     at: Vec<usize>,
+    lifted: Vec<f64>,
     starts: Vec<f64>,
 }
 
@@ -153,6 +154,7 @@ impl Plane {
             columns: vec![0.0; dims[1] * dims[2]],
             g: vec![0.0; dims[1]],
             at: vec![0; dims[1]],
+            lifted: vec![0.0; dims[1]],
             starts: vec![0.0; dims[1] + 1],
         }
     }
@@ -169,60 +171,70 @@ impl Plane {
         }
         for column in self.columns.chunks_exact_mut(n1) {
             self.g.copy_from_slice(column);
-            envelope(&self.g, spacing[1], &mut self.at, &mut self.starts, column);
+            envelope(&self.g, spacing[1], &mut self.at, &mut self.lifted, &mut self.starts, column);
         }
     }
 
-    /// Pass 3 at `(y, x)`: `min over t of values(y, x + t) + (t·s2)²`.
+    /// Pass 3 at `(y, x)`: `min over t of values(y, x + t) + (t·s2)²`, each side outwards until `(t·s2)²` alone
+    /// reaches the best value (which only decreases, so the sides can go one after the other).
     fn along_row(&self, y: usize, x: usize, s2: f64) -> f64 {
-        let (n1, n2) = (self.dims[1], self.dims[2]);
-        let at = |x: usize| self.columns[x * n1 + y];
-        let mut best = at(x);
-        for t in 1..n2 {
+        let n1 = self.dims[1];
+        let column = |x: usize| self.columns[x * n1 + y];
+        let square = |t: usize| {
             let d = t as f64 * s2;
-            let add = d * d;
+            d * d
+        };
+        let mut best = column(x);
+        for t in 1..=x {
+            let add = square(t);
             if add >= best {
                 break;
             }
-            if t <= x {
-                best = best.min(at(x - t) + add);
+            best = best.min(column(x - t) + add);
+        }
+        for t in 1..self.dims[2] - x {
+            let add = square(t);
+            if add >= best {
+                break;
             }
-            if x + t < n2 {
-                best = best.min(at(x + t) + add);
-            }
+            best = best.min(column(x + t) + add);
         }
         best
     }
 }
 
 /// `out[y] = min over y' of g[y'] + ((y − y')·s)²` by the lower envelope of the parabolas (`g` has a finite value).
-fn envelope(g: &[f64], s: f64, at: &mut [usize], starts: &mut [f64], out: &mut [f64]) {
-    let s_sq = s * s;
-    let lifted = |y: usize| {
-        let d = y as f64 * s;
-        g[y] + d * d
-    };
+fn envelope(g: &[f64], s: f64, at: &mut [usize], lifted: &mut [f64], starts: &mut [f64], out: &mut [f64]) {
+    let twice_s_sq = 2.0 * s * s;
     let Some(first) = g.iter().position(|v| v.is_finite()) else {
         out.fill(f64::INFINITY);
         return;
     };
+    // Parabola `k` of the envelope: its position `at[k]`, `lifted[k] = g + (at·s)²` (the intersection formula's
+    // term), and where it starts to be the lowest, `starts[k]`.
+    let lift = |y: usize, value: f64| {
+        let d = y as f64 * s;
+        value + d * d
+    };
     let mut k = 0;
     at[0] = first;
+    lifted[0] = lift(first, g[first]);
     starts[0] = f64::NEG_INFINITY;
     starts[1] = f64::INFINITY;
-    for (y, value) in g.iter().enumerate().skip(first + 1) {
+    for (y, &value) in g.iter().enumerate().skip(first + 1) {
         if !value.is_finite() {
             continue;
         }
-        let lifted_y = lifted(y);
+        let lifted_y = lift(y, value);
         // `starts[0]` is -inf: the loop ends at the first parabola at the latest.
-        let mut cross = (lifted_y - lifted(at[k])) / (2.0 * s_sq * (y - at[k]) as f64);
+        let mut cross = (lifted_y - lifted[k]) / (twice_s_sq * (y - at[k]) as f64);
         while cross <= starts[k] {
             k -= 1;
-            cross = (lifted_y - lifted(at[k])) / (2.0 * s_sq * (y - at[k]) as f64);
+            cross = (lifted_y - lifted[k]) / (twice_s_sq * (y - at[k]) as f64);
         }
         k += 1;
         at[k] = y;
+        lifted[k] = lifted_y;
         starts[k] = cross;
         starts[k + 1] = f64::INFINITY;
     }
@@ -233,15 +245,16 @@ fn envelope(g: &[f64], s: f64, at: &mut [usize], starts: &mut [f64], out: &mut [
     };
     let mut k = 0;
     for (y, out) in out.iter_mut().enumerate() {
-        while starts[k + 1] < y as f64 {
+        let position = y as f64;
+        while starts[k + 1] < position {
             k += 1;
         }
-        // The neighbouring parabolas too: a boundary shifted by rounding costs nothing then.
         let mut best = value(y, at[k]);
-        if k > 0 {
+        // Within a step of a boundary, the neighbouring parabola too: a boundary shifted by rounding costs nothing.
+        if k > 0 && position - starts[k] < 1.0 {
             best = best.min(value(y, at[k - 1]));
         }
-        if k < last {
+        if k < last && starts[k + 1] - position < 1.0 {
             best = best.min(value(y, at[k + 1]));
         }
         *out = best;

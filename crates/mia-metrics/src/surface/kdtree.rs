@@ -570,7 +570,7 @@ impl<'a> LatticeTree<'a> {
     /// Whether the distance transform ([`super::edt`]) costs less than the search for these queries.
     ///
     /// The search costs about `45 + 5.7·m` ns per query, `m` the mean squared distance in units of the smallest
-    /// spacing (the probed shell grows with the distance's square); the transform about 18 ns per lattice point of
+    /// spacing (the probed shell grows with the distance's square); the transform about 15 ns per lattice point of
     /// the box of both sets and 10 ns per query (fitted on the pymia example cohort, Zen 4). `m` comes from a
     /// sample: 16 runs of 64 consecutive queries spread over the list, so the choice depends on the data alone.
     fn transform_pays(&self, queries: &[[u32; 3]]) -> bool {
@@ -597,7 +597,7 @@ impl<'a> LatticeTree<'a> {
         }
         let mean_sq = sum / count.max(1) as f64;
         let search = queries.len() as f64 * (45.0 + 5.7 * mean_sq);
-        let transform = 18.0 * points as f64 + 10.0 * queries.len() as f64;
+        let transform = 15.0 * points as f64 + 10.0 * queries.len() as f64;
         transform < search
     }
 
