@@ -18,8 +18,8 @@
 //! Every value is computed as `((Δ0·s0)² + (Δ1·s1)²) + (Δ2·s2)²` for the offset of a real target, the operation
 //! order of the search and of scipy with `sampling=`. Rounding is monotone, so the minimum of the partial sums plus
 //! the next term is the minimum of the full sums. Step 2 picks each point's parabola by comparing computed
-//! intersections; near a tie rounding may shift a boundary by one point, so each point also evaluates the
-//! neighbouring parabolas of the envelope and keeps the least value: the results equal the search's bit for bit
+//! intersections; near a tie rounding may shift a boundary by one point, so each point within a step of a boundary
+//! also evaluates the parabola on the other side and keeps the least value: the results equal the search's bit for bit
 //! (the tests compare them with a brute force, bit for bit, on random sets and spacings).
 //!
 //! Memory: two bytes per lattice point of the box (the caller keeps the box below 2^26 points), plus one plane of
