@@ -30,30 +30,45 @@ use rayon::prelude::*;
 /// Marks a column without targets in pass 1.
 const FAR: u16 = u16::MAX;
 
-/// Whether the transform can cover the box of `targets` and `queries` (its extent along axis 0 fits pass 1's
-/// counters), and the number of lattice points of that box.
-pub(crate) fn box_size(targets: &[[u32; 3]], queries: &[[u32; 3]]) -> Option<usize> {
-    let (_, dims) = domain(targets, queries)?;
-    (dims[0] < usize::from(FAR)).then(|| dims.iter().product())
+/// The box of lattice points the transform covers: the smallest corner and the extent of the box holding every
+/// target and query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Box3 {
+    lo: [u32; 3],
+    dims: [usize; 3],
+}
+
+impl Box3 {
+    /// The box of `targets` and `queries`, if the transform can cover it (its extent along axis 0 fits pass 1's
+    /// counters; `None` too when both sets are empty).
+    pub(crate) fn of(targets: &[[u32; 3]], queries: &[[u32; 3]]) -> Option<Box3> {
+        let (lo, dims) = domain(targets, queries)?;
+        (dims[0] < usize::from(FAR)).then_some(Box3 { lo, dims })
+    }
+
+    /// Number of lattice points.
+    pub(crate) fn len(&self) -> usize {
+        self.dims.iter().product()
+    }
 }
 
 /// Distances from every query to the nearest target (`+inf` without targets), in query order. `known_zero` flags
 /// queries that lie on the target set (distance 0). Parallel over planes on the current rayon pool.
 ///
-/// # Panics
-/// If [`box_size`] is `None` for these sets.
+/// `bounds` is [`Box3::of`] these sets.
 pub(crate) fn distances(
     targets: &[[u32; 3]],
     queries: &[[u32; 3]],
     known_zero: Option<&[bool]>,
     spacing: [f64; 3],
+    bounds: Box3,
 ) -> Vec<f64> {
     let mut out = vec![f64::INFINITY; queries.len()];
     if queries.is_empty() || targets.is_empty() {
         return out;
     }
-    let (lo, dims) = domain(targets, queries).expect("non-empty sets");
-    assert!(dims[0] < usize::from(FAR), "the box is too long along axis 0 for the transform");
+    debug_assert_eq!(Box3::of(targets, queries), Some(bounds));
+    let Box3 { lo, dims } = bounds;
     let along_0 = nearest_along_axis_0(targets, lo, dims);
     // Queries grouped by plane (they come in lattice order in practice; otherwise sort an index).
     let mut order: Vec<usize> = (0..queries.len()).collect();
@@ -137,10 +152,10 @@ fn nearest_along_axis_0(targets: &[[u32; 3]], lo: [u32; 3], dims: [usize; 3]) ->
 /// One plane of pass 2, stored column by column (`values[x * n1 + y]`), and the scratch of its envelopes.
 struct Plane {
     dims: [usize; 3],
-    /// Pass-1 squared distances, then pass-2 values, column-major.
+    /// Pass-1 squared distances, column-major (the envelopes read columns).
     columns: Vec<f64>,
-    /// One column's pass-1 values.
-    g: Vec<f64>,
+    /// Pass-2 values, row-major (pass 3 reads rows).
+    rows: Vec<f64>,
     /// Positions of the envelope's parabolas, and where each starts to be the lowest.
     at: Vec<usize>,
     lifted: Vec<f64>,
@@ -152,7 +167,7 @@ impl Plane {
         Plane {
             dims,
             columns: vec![0.0; dims[1] * dims[2]],
-            g: vec![0.0; dims[1]],
+            rows: vec![0.0; dims[1] * dims[2]],
             at: vec![0; dims[1]],
             lifted: vec![0.0; dims[1]],
             starts: vec![0.0; dims[1] + 1],
@@ -169,17 +184,18 @@ impl Plane {
                 self.columns[x * n1 + y] = if steps == FAR { f64::INFINITY } else { d * d };
             }
         }
-        for column in self.columns.chunks_exact_mut(n1) {
-            self.g.copy_from_slice(column);
-            envelope(&self.g, spacing[1], &mut self.at, &mut self.lifted, &mut self.starts, column);
+        for (x, column) in self.columns.chunks_exact(n1).enumerate() {
+            let out = &mut self.rows[x..];
+            envelope(column, spacing[1], &mut self.at, &mut self.lifted, &mut self.starts, out, n2);
         }
     }
 
     /// Pass 3 at `(y, x)`: `min over t of values(y, x + t) + (t·s2)²`, each side outwards until `(t·s2)²` alone
     /// reaches the best value (which only decreases, so the sides can go one after the other).
     fn along_row(&self, y: usize, x: usize, s2: f64) -> f64 {
-        let n1 = self.dims[1];
-        let column = |x: usize| self.columns[x * n1 + y];
+        let n2 = self.dims[2];
+        let row = &self.rows[y * n2..(y + 1) * n2];
+        let column = |x: usize| row[x];
         let square = |t: usize| {
             let d = t as f64 * s2;
             d * d
@@ -190,24 +206,41 @@ impl Plane {
             if add >= best {
                 break;
             }
-            best = best.min(column(x - t) + add);
+            let v = column(x - t) + add;
+            if v < best {
+                best = v;
+            }
         }
-        for t in 1..self.dims[2] - x {
+        for t in 1..n2 - x {
             let add = square(t);
             if add >= best {
                 break;
             }
-            best = best.min(column(x + t) + add);
+            let v = column(x + t) + add;
+            if v < best {
+                best = v;
+            }
         }
         best
     }
 }
 
 /// `out[y] = min over y' of g[y'] + ((y − y')·s)²` by the lower envelope of the parabolas (`g` has a finite value).
-fn envelope(g: &[f64], s: f64, at: &mut [usize], lifted: &mut [f64], starts: &mut [f64], out: &mut [f64]) {
+/// `out[y * stride]` receives the value of `y`.
+fn envelope(
+    g: &[f64],
+    s: f64,
+    at: &mut [usize],
+    lifted: &mut [f64],
+    starts: &mut [f64],
+    out: &mut [f64],
+    stride: usize,
+) {
     let twice_s_sq = 2.0 * s * s;
     let Some(first) = g.iter().position(|v| v.is_finite()) else {
-        out.fill(f64::INFINITY);
+        for y in 0..g.len() {
+            out[y * stride] = f64::INFINITY;
+        }
         return;
     };
     // Parabola `k` of the envelope: its position `at[k]`, `lifted[k] = g + (at·s)²` (the intersection formula's
@@ -244,7 +277,7 @@ fn envelope(g: &[f64], s: f64, at: &mut [usize], lifted: &mut [f64], starts: &mu
         g[p] + d * d
     };
     let mut k = 0;
-    for (y, out) in out.iter_mut().enumerate() {
+    for y in 0..g.len() {
         let position = y as f64;
         while starts[k + 1] < position {
             k += 1;
@@ -257,7 +290,7 @@ fn envelope(g: &[f64], s: f64, at: &mut [usize], lifted: &mut [f64], starts: &mu
         if k < last && starts[k + 1] - position < 1.0 {
             best = best.min(value(y, at[k + 1]));
         }
-        *out = best;
+        out[y * stride] = best;
     }
 }
 
@@ -279,7 +312,7 @@ mod tests {
 
     /// Every distance equals the brute-force minimum bit for bit.
     fn check(targets: &[[u32; 3]], queries: &[[u32; 3]], spacing: [f64; 3]) {
-        let got = distances(targets, queries, None, spacing);
+        let got = distances(targets, queries, None, spacing, Box3::of(targets, queries).unwrap());
         for (q, d) in queries.iter().zip(&got) {
             assert_eq!(*d, brute_force(q, targets, spacing), "{q:?} {spacing:?}");
         }
@@ -313,13 +346,16 @@ mod tests {
     fn known_zero_and_empty_sets() {
         let targets = [[2, 2, 2]];
         let queries = [[2, 2, 2], [0, 0, 0], [2, 2, 7], [2, 2, 40]];
-        let got = distances(&targets, &queries, Some(&[true, false, false, false]), [1.0; 3]);
+        let bounds = Box3::of(&targets, &queries).unwrap();
+        let got = distances(&targets, &queries, Some(&[true, false, false, false]), [1.0; 3], bounds);
         assert_eq!(got, vec![0.0, 12f64.sqrt(), 5.0, 38.0]);
-        assert!(distances(&[], &queries, None, [1.0; 3]).iter().all(|d| d.is_infinite()));
-        assert_eq!(distances(&targets, &[], None, [1.0; 3]), Vec::<f64>::new());
-        assert_eq!(box_size(&targets, &queries), Some(3 * 3 * 41));
-        assert_eq!(box_size(&[], &[]), None);
-        assert_eq!(box_size(&[[0, 0, 0]], &[[70_000, 0, 0]]), None);
+        let bounds = Box3::of(&[], &queries).unwrap();
+        assert!(distances(&[], &queries, None, [1.0; 3], bounds).iter().all(|d| d.is_infinite()));
+        let bounds = Box3::of(&targets, &[]).unwrap();
+        assert_eq!(distances(&targets, &[], None, [1.0; 3], bounds), Vec::<f64>::new());
+        assert_eq!(Box3::of(&targets, &queries).map(|b| b.len()), Some(3 * 3 * 41));
+        assert_eq!(Box3::of(&[], &[]), None);
+        assert_eq!(Box3::of(&[[0, 0, 0]], &[[70_000, 0, 0]]), None);
     }
 
     #[test]

@@ -573,16 +573,16 @@ impl<'a> LatticeTree<'a> {
     /// spacing (the probed shell grows with the distance's square); the transform about 15 ns per lattice point of
     /// the box of both sets and 10 ns per query (fitted on the pymia example cohort, Zen 4). `m` comes from a
     /// sample: 16 runs of 64 consecutive queries spread over the list, so the choice depends on the data alone.
-    fn transform_pays(&self, queries: &[[u32; 3]]) -> bool {
+    /// Returns the transform's box when it does.
+    fn transform_pays(&self, queries: &[[u32; 3]]) -> Option<super::edt::Box3> {
         const RUNS: usize = 16;
         const RUN: usize = 64;
         if queries.len() < 16 * RUNS * RUN || self.points.is_empty() {
-            return false;
+            return None;
         }
         // The transform holds two bytes per lattice point of the box: at most 128 MiB.
-        let Some(points) = super::edt::box_size(self.points, queries).filter(|&n| n <= 1 << 26) else {
-            return false;
-        };
+        let bounds = super::edt::Box3::of(self.points, queries).filter(|b| b.len() <= 1 << 26)?;
+        let points = bounds.len();
         let unit = self.spacing.iter().copied().fold(f64::INFINITY, f64::min);
         let (mut sum, mut count) = (0.0, 0usize);
         let mut found = Vec::with_capacity(RUN);
@@ -598,15 +598,15 @@ impl<'a> LatticeTree<'a> {
         let mean_sq = sum / count.max(1) as f64;
         let search = queries.len() as f64 * (45.0 + 5.7 * mean_sq);
         let transform = 15.0 * points as f64 + 10.0 * queries.len() as f64;
-        transform < search
+        (transform < search).then_some(bounds)
     }
 
     /// Distances from every query to its nearest tree point, in query order, in parallel on the current rayon pool.
     /// Queries flagged in `known_zero` lie on the target set themselves (distance 0, no search).
     pub(crate) fn nearest_distances(&self, queries: &[[u32; 3]], known_zero: Option<&[bool]>) -> Vec<f64> {
         debug_assert!(known_zero.is_none_or(|z| z.len() == queries.len()));
-        if self.transform_pays(queries) {
-            return super::edt::distances(self.points, queries, known_zero, self.spacing);
+        if let Some(bounds) = self.transform_pays(queries) {
+            return super::edt::distances(self.points, queries, known_zero, self.spacing, bounds);
         }
         let runs = queries.par_chunks(MIN_QUERIES_PER_TASK);
         match known_zero {
@@ -868,7 +868,7 @@ mod tests {
         let queries = cube_faces(0, 64);
         for spacing in [[1.0, 1.0, 1.0], [1.2, 0.7, 0.9]] {
             let tree = LatticeTree::new(&targets, spacing);
-            assert!(tree.transform_pays(&queries));
+            assert!(tree.transform_pays(&queries).is_some());
             let got = tree.nearest_distances(&queries, None);
             for (q, d) in queries.iter().zip(&got).step_by(7) {
                 assert_eq!(*d, tree.nearest_after(q, &[]).distance, "{q:?}");
@@ -876,7 +876,7 @@ mod tests {
             }
             // The other way round, every query is close to its targets: the search answers.
             let tree = LatticeTree::new(&queries, spacing);
-            assert!(!tree.transform_pays(&cube_faces(1, 63)));
+            assert!(tree.transform_pays(&cube_faces(1, 63)).is_none());
         }
     }
 }
