@@ -149,17 +149,14 @@ fn nearest_along_axis_0(targets: &[[u32; 3]], lo: [u32; 3], dims: [usize; 3]) ->
     near
 }
 
-/// One plane of pass 2, stored column by column (`values[x * n1 + y]`), and the scratch of its envelopes.
+/// One plane of pass 2: its pass-1 values by column, its pass-2 values by row, and the scratch of two envelopes.
 struct Plane {
     dims: [usize; 3],
     /// Pass-1 squared distances, column-major (the envelopes read columns).
     columns: Vec<f64>,
     /// Pass-2 values, row-major (pass 3 reads rows).
     rows: Vec<f64>,
-    /// Positions of the envelope's parabolas, and where each starts to be the lowest.
-    at: Vec<usize>,
-    lifted: Vec<f64>,
-    starts: Vec<f64>,
+    hulls: [Hull; 2],
 }
 
 impl Plane {
@@ -168,9 +165,7 @@ impl Plane {
             dims,
             columns: vec![0.0; dims[1] * dims[2]],
             rows: vec![0.0; dims[1] * dims[2]],
-            at: vec![0; dims[1]],
-            lifted: vec![0.0; dims[1]],
-            starts: vec![0.0; dims[1] + 1],
+            hulls: [Hull::new(dims[1]), Hull::new(dims[1])],
         }
     }
 
@@ -184,9 +179,19 @@ impl Plane {
                 self.columns[x * n1 + y] = if steps == FAR { f64::INFINITY } else { d * d };
             }
         }
-        for (x, column) in self.columns.chunks_exact(n1).enumerate() {
-            let out = &mut self.rows[x..];
-            envelope(column, spacing[1], &mut self.at, &mut self.lifted, &mut self.starts, out, n2);
+        let s1 = spacing[1];
+        let [first, second] = &mut self.hulls;
+        let mut pairs = self.columns.chunks_exact(2 * n1);
+        for (p, pair) in pairs.by_ref().enumerate() {
+            let (a, b) = pair.split_at(n1);
+            build_pair((a, first), (b, second), s1);
+            first.fill(a, s1, &mut self.rows[2 * p..], n2);
+            second.fill(b, s1, &mut self.rows[2 * p + 1..], n2);
+        }
+        let rest = pairs.remainder();
+        if !rest.is_empty() {
+            build(rest, first, s1);
+            first.fill(rest, s1, &mut self.rows[n2 - 1..], n2);
         }
     }
 
@@ -225,72 +230,106 @@ impl Plane {
     }
 }
 
-/// `out[y] = min over y' of g[y'] + ((y − y')·s)²` by the lower envelope of the parabolas (`g` has a finite value).
-/// `out[y * stride]` receives the value of `y`.
-fn envelope(
-    g: &[f64],
-    s: f64,
-    at: &mut [usize],
-    lifted: &mut [f64],
-    starts: &mut [f64],
-    out: &mut [f64],
-    stride: usize,
-) {
-    let twice_s_sq = 2.0 * s * s;
-    let Some(first) = g.iter().position(|v| v.is_finite()) else {
-        for y in 0..g.len() {
-            out[y * stride] = f64::INFINITY;
-        }
-        return;
-    };
-    // Parabola `k` of the envelope: its position `at[k]`, `lifted[k] = g + (at·s)²` (the intersection formula's
-    // term), and where it starts to be the lowest, `starts[k]`.
-    let lift = |y: usize, value: f64| {
+/// The lower envelope of the parabolas `g[y'] + ((y − y')·s)²` of one column, for `out[y] = min over y' of …`.
+/// Parabola `k` of the envelope: its position `at[k]`, `lifted[k] = g + (at·s)²` (the intersection formula's term),
+/// and where it starts to be the lowest, `starts[k]`.
+struct Hull {
+    at: Vec<usize>,
+    lifted: Vec<f64>,
+    starts: Vec<f64>,
+    /// Index of the last parabola; `None` while the column has no finite value yet.
+    last: Option<usize>,
+}
+
+impl Hull {
+    fn new(n: usize) -> Hull {
+        Hull { at: vec![0; n], lifted: vec![0.0; n], starts: vec![0.0; n + 1], last: None }
+    }
+
+    /// Adds the parabola of `y` (values in increasing `y`, finite ones only).
+    #[inline(always)]
+    fn push(&mut self, y: usize, value: f64, s: f64, twice_s_sq: f64) {
         let d = y as f64 * s;
-        value + d * d
-    };
-    let mut k = 0;
-    at[0] = first;
-    lifted[0] = lift(first, g[first]);
-    starts[0] = f64::NEG_INFINITY;
-    starts[1] = f64::INFINITY;
-    for (y, &value) in g.iter().enumerate().skip(first + 1) {
-        if !value.is_finite() {
-            continue;
-        }
-        let lifted_y = lift(y, value);
+        let lifted_y = value + d * d;
+        let Some(mut k) = self.last else {
+            self.at[0] = y;
+            self.lifted[0] = lifted_y;
+            self.starts[0] = f64::NEG_INFINITY;
+            self.starts[1] = f64::INFINITY;
+            self.last = Some(0);
+            return;
+        };
         // `starts[0]` is -inf: the loop ends at the first parabola at the latest.
-        let mut cross = (lifted_y - lifted[k]) / (twice_s_sq * (y - at[k]) as f64);
-        while cross <= starts[k] {
+        let mut cross = (lifted_y - self.lifted[k]) / (twice_s_sq * (y - self.at[k]) as f64);
+        while cross <= self.starts[k] {
             k -= 1;
-            cross = (lifted_y - lifted[k]) / (twice_s_sq * (y - at[k]) as f64);
+            cross = (lifted_y - self.lifted[k]) / (twice_s_sq * (y - self.at[k]) as f64);
         }
         k += 1;
-        at[k] = y;
-        lifted[k] = lifted_y;
-        starts[k] = cross;
-        starts[k + 1] = f64::INFINITY;
+        self.at[k] = y;
+        self.lifted[k] = lifted_y;
+        self.starts[k] = cross;
+        self.starts[k + 1] = f64::INFINITY;
+        self.last = Some(k);
     }
-    let last = k;
-    let value = |y: usize, p: usize| {
-        let d = y.abs_diff(p) as f64 * s;
-        g[p] + d * d
-    };
-    let mut k = 0;
-    for y in 0..g.len() {
-        let position = y as f64;
-        while starts[k + 1] < position {
-            k += 1;
+
+    /// `out[y * stride] = min over y' of g[y'] + ((y − y')·s)²` for every `y` of the column (+inf without a finite
+    /// value). Within a step of a boundary the parabola beyond it is evaluated too: a boundary shifted by rounding
+    /// costs nothing.
+    fn fill(&self, g: &[f64], s: f64, out: &mut [f64], stride: usize) {
+        let Some(last) = self.last else {
+            for y in 0..g.len() {
+                out[y * stride] = f64::INFINITY;
+            }
+            return;
+        };
+        let value = |y: usize, p: usize| {
+            let d = y.abs_diff(p) as f64 * s;
+            g[p] + d * d
+        };
+        let mut k = 0;
+        for y in 0..g.len() {
+            let position = y as f64;
+            while self.starts[k + 1] < position {
+                k += 1;
+            }
+            let mut best = value(y, self.at[k]);
+            if k > 0 && position - self.starts[k] < 1.0 {
+                best = best.min(value(y, self.at[k - 1]));
+            }
+            if k < last && self.starts[k + 1] - position < 1.0 {
+                best = best.min(value(y, self.at[k + 1]));
+            }
+            out[y * stride] = best;
         }
-        let mut best = value(y, at[k]);
-        // Within a step of a boundary, the neighbouring parabola too: a boundary shifted by rounding costs nothing.
-        if k > 0 && position - starts[k] < 1.0 {
-            best = best.min(value(y, at[k - 1]));
+    }
+}
+
+/// The envelopes of two columns built in one loop: each step waits on a division and a comparison with the
+/// previous one, so two independent columns keep the core busy where one leaves it idle.
+fn build_pair(a: (&[f64], &mut Hull), b: (&[f64], &mut Hull), s: f64) {
+    let twice_s_sq = 2.0 * s * s;
+    let ((ga, ha), (gb, hb)) = (a, b);
+    ha.last = None;
+    hb.last = None;
+    for (y, (&va, &vb)) in ga.iter().zip(gb).enumerate() {
+        if va.is_finite() {
+            ha.push(y, va, s, twice_s_sq);
         }
-        if k < last && starts[k + 1] - position < 1.0 {
-            best = best.min(value(y, at[k + 1]));
+        if vb.is_finite() {
+            hb.push(y, vb, s, twice_s_sq);
         }
-        out[y * stride] = best;
+    }
+}
+
+/// The envelope of one column.
+fn build(g: &[f64], hull: &mut Hull, s: f64) {
+    let twice_s_sq = 2.0 * s * s;
+    hull.last = None;
+    for (y, &v) in g.iter().enumerate() {
+        if v.is_finite() {
+            hull.push(y, v, s, twice_s_sq);
+        }
     }
 }
 
