@@ -5,8 +5,9 @@ Cohort: the 4 subjects of ../shared/data/pymia-example (181x217x181 labels, comp
 SegmentationEvaluator.evaluate, then CSVWriter and CSVStatisticsWriter (MEAN, STD) into a temporary folder.
 Labels: 1 WHITEMATTER, 2 GREYMATTER, 3 HIPPOCAMPUS, 4 AMYGDALA, 5 THALAMUS.
 Groups: basic = DICE + HDRFDST95 + VOLSMTY (basic.py's metrics) on 20 pairs (each subject listed 5 times);
-full = the 39 metrics of ../shared/bench/pymia_metrics.categorical_metrics() on the 4 subjects. One timed run
-each (pymia needs minutes for them). --quick: basic on the 4 subjects only.
+full = the 39 metrics of ../shared/bench/pymia_metrics.categorical_metrics() on the 4 subjects; full20 = the same 39
+metrics on the 20 pairs (the cohort of mia's issue 6). One timed run each (pymia needs minutes for them).
+--quick: basic on the 4 subjects only.
 
 Runs in the virtualenv of ../shared/bench (pymia 0.3.4 with its pins). `cargo xtask bench --vs-pymia` runs it as
 the step `cohort`; mia-bench times `mia_report::evaluate_cohort` + the same writers on the same pairs.
@@ -72,9 +73,11 @@ def main():
     t_start = time.time()
     groups = {'basic': ([metric.DiceCoefficient(), metric.HausdorffDistance(percentile=95, metric='HDRFDST95'),
                          metric.VolumeSimilarity()], 1 if args.quick else 5),
-              'full': (pymia_metrics.categorical_metrics(), 1)}
+              'full': (pymia_metrics.categorical_metrics(), 1),
+              'full20': (pymia_metrics.categorical_metrics(), 5)}
     if args.quick:
         del groups['full']
+        del groups['full20']
     with tempfile.TemporaryDirectory() as tmp:
         for name, (metrics, copies) in groups.items():
             cohort = pairs(args.data, copies)

@@ -153,7 +153,8 @@ pub(crate) fn run_mikan(o: &Options, cases: &[Case], rows: &mut Rows) -> anyhow:
 /// Step `cohort`: pymia's `examples/evaluation/basic.py` over a cohort from files, as
 /// `scripts/bench/pymia_cohort.py` times it: each pair read from its compressed `.mha` files and evaluated,
 /// then the CSV and the statistics CSV written. `basic` (DICE, HDRFDST95, VOLSMTY): the 4 pymia-example
-/// subjects listed 5 times (quick: once); `full` (39 metrics, not in quick mode): the 4 subjects.
+/// subjects listed 5 times (quick: once); `full` (39 metrics, not in quick mode): the 4 subjects; `full20`
+/// (39 metrics, not in quick mode): the 20 pairs of `basic`.
 /// Compared with `pymia_cohort_speed.json` `groups.<group>.wall.median_s`.
 pub(crate) fn run_cohort(o: &Options, rows: &mut Rows) -> anyhow::Result<()> {
     use mia_report::{evaluate_cohort, CohortOptions, CsvStatisticsWriter, CsvWriter, Pair, Writer};
@@ -183,6 +184,7 @@ pub(crate) fn run_cohort(o: &Options, rows: &mut Rows) -> anyhow::Result<()> {
         vec![("basic", "DICE,HDRFDST95=HDRFDST(percentile=95),VOLSMTY", if o.quick { 1 } else { 5 })];
     if !o.quick {
         groups.push(("full", PYMIA_FULL, 1));
+        groups.push(("full20", PYMIA_FULL, 5));
     }
     for (group, list, copies) in groups {
         let ev = evaluator(list, LABELS)?;
