@@ -42,7 +42,12 @@ impl Box3 {
     /// The box of `targets` and `queries`, if the transform can cover it (its extent along axis 0 fits pass 1's
     /// counters; `None` too when both sets are empty).
     pub(crate) fn of(targets: &[[u32; 3]], queries: &[[u32; 3]]) -> Option<Box3> {
-        let (lo, dims) = domain(targets, queries)?;
+        let mut points = targets.iter().chain(queries);
+        let first = *points.next()?;
+        let (lo, hi) = points.fold((first, first), |(lo, hi), p| {
+            ([0, 1, 2].map(|a| lo[a].min(p[a])), [0, 1, 2].map(|a| hi[a].max(p[a])))
+        });
+        let dims = [0, 1, 2].map(|a| (hi[a] - lo[a]) as usize + 1);
         (dims[0] < usize::from(FAR)).then_some(Box3 { lo, dims })
     }
 
@@ -112,16 +117,6 @@ pub(crate) fn distances(
         }
     }
     out
-}
-
-/// The smallest corner and the extent of the box holding every target and query (`None` if both are empty).
-fn domain(targets: &[[u32; 3]], queries: &[[u32; 3]]) -> Option<([u32; 3], [usize; 3])> {
-    let mut points = targets.iter().chain(queries);
-    let first = *points.next()?;
-    let (lo, hi) = points.fold((first, first), |(lo, hi), p| {
-        ([0, 1, 2].map(|a| lo[a].min(p[a])), [0, 1, 2].map(|a| hi[a].max(p[a])))
-    });
-    Some((lo, [0, 1, 2].map(|a| (hi[a] - lo[a]) as usize + 1)))
 }
 
 /// For every lattice point of the box, the steps along axis 0 to the nearest target of its column ([`FAR`] where
@@ -336,18 +331,7 @@ fn build(g: &[f64], hull: &mut Hull, s: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::surface::kdtree::lattice_distance;
-
-    fn lcg(mut state: u64) -> impl FnMut(u64) -> u32 {
-        move |m| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            ((state >> 33) % m) as u32
-        }
-    }
-
-    fn brute_force(q: &[u32; 3], points: &[[u32; 3]], spacing: [f64; 3]) -> f64 {
-        points.iter().map(|p| lattice_distance(q, p, spacing)).fold(f64::INFINITY, f64::min)
-    }
+    use crate::surface::kdtree::tests::{brute_force, lcg};
 
     /// Every distance equals the brute-force minimum bit for bit.
     fn check(targets: &[[u32; 3]], queries: &[[u32; 3]], spacing: [f64; 3]) {

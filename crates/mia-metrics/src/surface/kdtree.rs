@@ -470,9 +470,9 @@ impl<'a> LatticeTree<'a> {
     /// search then only looks for a target between the two: offsets below the lower bound are skipped, and the
     /// hint's target is the answer if nothing closer turns up.
     fn nearest_after(&self, query: &[u32; 3], hints: &[Found]) -> Found {
-        if self.local.is_none() {
+        let Some((near, rows)) = &self.local else {
             return Found { point: *query, distance: f64::INFINITY, target: *query };
-        }
+        };
         let mut lower = 0.0f64;
         let mut best = (f64::INFINITY, *query);
         for h in hints {
@@ -489,15 +489,6 @@ impl<'a> LatticeTree<'a> {
                 best = (sq, h.target);
             }
         }
-        self.search(query, lower, best)
-    }
-
-    /// The nearest target of `query`, known to lie no closer than `lower`, and no farther than the target of
-    /// `best` (its squared distance and the target; +inf for none).
-    fn search(&self, query: &[u32; 3], lower: f64, best: (f64, [u32; 3])) -> Found {
-        let Some((near, rows)) = &self.local else {
-            return Found { point: *query, distance: f64::INFINITY, target: *query };
-        };
         let lower_sq = if lower > 0.0 { lower * lower } else { 0.0 };
         if lower_sq <= near.reach_sq() {
             if let Some((distance, k)) = near.nearest(query, lower_sq, best.0) {
@@ -608,24 +599,16 @@ impl<'a> LatticeTree<'a> {
         if let Some(bounds) = self.transform_pays(queries) {
             return super::edt::distances(self.points, queries, known_zero, self.spacing, bounds);
         }
-        let runs = queries.par_chunks(MIN_QUERIES_PER_TASK);
-        match known_zero {
-            Some(z) => runs
-                .zip(z.par_chunks(MIN_QUERIES_PER_TASK))
-                .flat_map_iter(|(q, z)| {
-                    let mut out = Vec::with_capacity(q.len());
-                    self.nearest_run(q, Some(z), &mut out);
-                    out
-                })
-                .collect(),
-            None => runs
-                .flat_map_iter(|q| {
-                    let mut out = Vec::with_capacity(q.len());
-                    self.nearest_run(q, None, &mut out);
-                    out
-                })
-                .collect(),
-        }
+        queries
+            .par_chunks(MIN_QUERIES_PER_TASK)
+            .enumerate()
+            .flat_map_iter(|(c, q)| {
+                let start = c * MIN_QUERIES_PER_TASK;
+                let mut out = Vec::with_capacity(q.len());
+                self.nearest_run(q, known_zero.map(|z| &z[start..start + q.len()]), &mut out);
+                out
+            })
+            .collect()
     }
 }
 
@@ -657,18 +640,19 @@ fn lattice_distance_sq(a: &[u32; 3], b: &[u32; 3], spacing: [f64; 3]) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A deterministic generator of numbers below `m`.
-    fn lcg(mut state: u64) -> impl FnMut(u64) -> u32 {
+    pub(crate) fn lcg(mut state: u64) -> impl FnMut(u64) -> u32 {
         move |m| {
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             ((state >> 33) % m) as u32
         }
     }
 
-    fn brute_force(q: &[u32; 3], points: &[[u32; 3]], spacing: [f64; 3]) -> f64 {
+    /// The exact distance from `q` to the nearest of `points`, by trying them all.
+    pub(crate) fn brute_force(q: &[u32; 3], points: &[[u32; 3]], spacing: [f64; 3]) -> f64 {
         points.iter().map(|p| lattice_distance(q, p, spacing)).fold(f64::INFINITY, f64::min)
     }
 
