@@ -21,16 +21,13 @@ impl DirectedDistances {
     /// Sorts the (distance, weight) pairs like pymia (`sorted(zip(distances, areas))`).
     pub(crate) fn from_unsorted(distances: Vec<f64>, weights: Vec<f64>) -> DirectedDistances {
         // Distances and weights are non-negative (or +inf), where the order of the IEEE bits is the numeric order:
-        // one u128 key per pair sorts faster than a comparator.
+        // one u128 key per pair orders them like the pair.
         debug_assert!(distances.iter().chain(&weights).all(|v| v.is_sign_positive() && !v.is_nan()));
-        let mut keys: Vec<u128> = distances
-            .iter()
-            .zip(&weights)
-            .map(|(d, w)| u128::from(d.to_bits()) << 64 | u128::from(w.to_bits()))
-            .collect();
-        keys.par_sort_unstable();
-        let distances = keys.iter().map(|k| f64::from_bits((k >> 64) as u64)).collect();
-        let weights: Vec<f64> = keys.iter().map(|&k| f64::from_bits(k as u64)).collect();
+        debug_assert_eq!(distances.len(), weights.len());
+        let (distances, weights) = match count_pairs(&distances, &weights) {
+            Some(counted) => expand(counted, distances.len()),
+            None => sort_pairs(&distances, &weights),
+        };
         let total_weight = numpy_sum(&weights);
         DirectedDistances { distances, weights, total_weight }
     }
@@ -98,6 +95,98 @@ impl DirectedDistances {
         }
         self.weighted_distance_sum() / self.total_weight
     }
+}
+
+/// Most distinct (distance, weight) pairs counted in a table before [`DirectedDistances::from_unsorted`] sorts
+/// the pairs themselves instead.
+const MAX_DISTINCT_PAIRS: usize = 1 << 15;
+
+/// The pair's sort key: the bits of the distance, then those of the weight (both non-negative).
+fn key(d: f64, w: f64) -> u128 {
+    u128::from(d.to_bits()) << 64 | u128::from(w.to_bits())
+}
+
+/// The distinct (distance, weight) pairs with their counts, ascending, or `None` when there are more than
+/// [`MAX_DISTINCT_PAIRS`].
+///
+/// Lattice distances take few values (square roots of a few hundred sums of squared offsets) and surface
+/// weights fewer (one area per neighbour code), so counting the pairs in an open-addressing table and sorting the
+/// distinct ones is a pass over the pairs instead of a sort of them (on pymia's brain case, 1.5 M pairs and a few
+/// thousand distinct ones). Equal pairs are equal values, so the expansion equals the sorted pairs exactly.
+fn count_pairs(distances: &[f64], weights: &[f64]) -> Option<Vec<(u128, usize)>> {
+    // A NaN distance never occurs (debug-asserted above); its bits mark an empty slot.
+    const EMPTY: u128 = u128::MAX;
+    let mut bits = 12u32;
+    let mut slots = vec![(EMPTY, 0usize); 1 << bits];
+    let mut used = 0usize;
+    let mut last = (EMPTY, 0usize);
+    for (&d, &w) in distances.iter().zip(weights) {
+        let k = key(d, w);
+        if k == last.0 {
+            slots[last.1].1 += 1;
+            continue;
+        }
+        let mask = (1usize << bits) - 1;
+        let hash = ((k as u64) ^ ((k >> 64) as u64).rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut i = (hash >> (64 - bits)) as usize;
+        loop {
+            let slot = &mut slots[i];
+            if slot.0 == k {
+                slot.1 += 1;
+                break;
+            }
+            if slot.0 == EMPTY {
+                *slot = (k, 1);
+                used += 1;
+                break;
+            }
+            i = (i + 1) & mask;
+        }
+        last = (k, i);
+        if 2 * used > slots.len() {
+            if used > MAX_DISTINCT_PAIRS {
+                return None;
+            }
+            // Grow and re-insert; `last` is looked up again on the next pair.
+            bits += 1;
+            let old = std::mem::replace(&mut slots, vec![(EMPTY, 0usize); 1 << bits]);
+            let mask = (1usize << bits) - 1;
+            for (k, c) in old.into_iter().filter(|s| s.0 != EMPTY) {
+                let hash =
+                    ((k as u64) ^ ((k >> 64) as u64).rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                let mut i = (hash >> (64 - bits)) as usize;
+                while slots[i].0 != EMPTY {
+                    i = (i + 1) & mask;
+                }
+                slots[i] = (k, c);
+            }
+            last = (EMPTY, 0);
+        }
+    }
+    let mut distinct: Vec<(u128, usize)> = slots.into_iter().filter(|s| s.0 != EMPTY).collect();
+    distinct.sort_unstable_by_key(|s| s.0);
+    Some(distinct)
+}
+
+/// The sorted distances and weights from the counted distinct pairs.
+fn expand(counted: Vec<(u128, usize)>, n: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut distances = Vec::with_capacity(n);
+    let mut weights = Vec::with_capacity(n);
+    for (k, count) in counted {
+        let (d, w) = (f64::from_bits((k >> 64) as u64), f64::from_bits(k as u64));
+        distances.extend(std::iter::repeat_n(d, count));
+        weights.extend(std::iter::repeat_n(w, count));
+    }
+    (distances, weights)
+}
+
+/// The pairs sorted by a (parallel) sort of their keys.
+fn sort_pairs(distances: &[f64], weights: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let mut keys: Vec<u128> = distances.iter().zip(weights).map(|(&d, &w)| key(d, w)).collect();
+    keys.par_sort_unstable();
+    let distances = keys.iter().map(|k| f64::from_bits((k >> 64) as u64)).collect();
+    let weights = keys.iter().map(|&k| f64::from_bits(k as u64)).collect();
+    (distances, weights)
 }
 
 impl SurfaceDistances {
@@ -205,6 +294,27 @@ mod tests {
         assert_eq!(d.percentile(0.0), 0.0);
         assert_eq!(d.percentile(150.0), 3.0);
         assert_eq!(DirectedDistances::default().percentile(95.0), f64::INFINITY);
+    }
+
+    #[test]
+    fn counted_pairs_equal_the_sorted_pairs() {
+        // Few distinct pairs (counted) and all distinct ones (more than the table takes: sorted), with runs.
+        let mut next = super::super::kdtree::tests::lcg(5);
+        for (distinct, counted) in [(3u64, true), (40, true), (3000, true), (1 << 20, false)] {
+            let n = 70_000;
+            let d: Vec<f64> =
+                (0..n).map(|i| f64::from(next(distinct) / 2) * 0.37 + f64::from(i % 2)).collect();
+            let w: Vec<f64> = (0..n).map(|_| f64::from(next(7) + 1) * 0.1).collect();
+            let mut want: Vec<(f64, f64)> = d.iter().copied().zip(w.iter().copied()).collect();
+            want.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            let got = DirectedDistances::from_unsorted(d.clone(), w.clone());
+            let got: Vec<(f64, f64)> =
+                got.distances().iter().copied().zip(got.weights().iter().copied()).collect();
+            assert_eq!(got, want, "{distinct} distinct");
+            assert_eq!(count_pairs(&d, &w).is_some(), counted, "{distinct} distinct");
+        }
+        assert!(count_pairs(&(0..40_000).map(f64::from).collect::<Vec<_>>(), &[1.0; 40_000]).is_none());
+        assert_eq!(count_pairs(&[], &[]), Some(vec![]));
     }
 
     #[test]
