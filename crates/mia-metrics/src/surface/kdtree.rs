@@ -43,6 +43,8 @@ pub(crate) struct LatticeTree<'a> {
     points: &'a [[u32; 3]],
     spacing: [f64; 3],
     local: Option<(LocalGrid, RowGrid)>,
+    /// Lattice points in the bounding box of the targets alone (a lower bound of the transform's box).
+    target_box: usize,
 }
 
 /// Buckets of the table that finds the first offset beyond a distance.
@@ -424,15 +426,18 @@ fn cached<T>(cache: &Cache<T>, spacing: [f64; 3], make: impl FnOnce() -> T) -> A
     table
 }
 
-/// One past the largest coordinate of `points` per axis.
-fn extent(points: &[[u32; 3]]) -> [usize; 3] {
+/// One past the largest coordinate of `points` per axis, and the number of lattice points in their bounding box.
+fn extent(points: &[[u32; 3]]) -> ([usize; 3], usize) {
     let mut dims = [0usize; 3];
+    let mut lo = [usize::MAX; 3];
     for p in points {
         for a in 0..3 {
             dims[a] = dims[a].max(p[a] as usize + 1);
+            lo[a] = lo[a].min(p[a] as usize);
         }
     }
-    dims
+    let boxed = if points.is_empty() { 0 } else { (0..3).map(|a| dims[a] - lo[a]).product() };
+    (dims, boxed)
 }
 
 /// Exact length of a lattice offset, in scipy's operation order.
@@ -450,11 +455,10 @@ fn offset_distance_sq(o: [i64; 3], spacing: [f64; 3]) -> f64 {
 impl<'a> LatticeTree<'a> {
     /// Builds the tree over `points` (lattice coordinates) for the given spacing.
     pub(crate) fn new(points: &'a [[u32; 3]], spacing: [f64; 3]) -> LatticeTree<'a> {
-        let local = (!points.is_empty()).then(|| {
-            let dims = extent(points);
-            (LocalGrid::new(points, dims, spacing), RowGrid::new(points, dims, spacing))
-        });
-        LatticeTree { tree: OnceLock::new(), points, spacing, local }
+        let (dims, target_box) = extent(points);
+        let local = (!points.is_empty())
+            .then(|| (LocalGrid::new(points, dims, spacing), RowGrid::new(points, dims, spacing)));
+        LatticeTree { tree: OnceLock::new(), points, spacing, local, target_box }
     }
 
     /// Exact distance from `query` to the nearest point of the tree (+inf if the tree is empty).
@@ -571,9 +575,6 @@ impl<'a> LatticeTree<'a> {
         if queries.len() < 16 * RUNS * RUN || self.points.is_empty() {
             return None;
         }
-        // The transform holds two bytes per lattice point of the box: at most 128 MiB.
-        let bounds = super::edt::Box3::of(self.points, queries).filter(|b| b.len() <= 1 << 26)?;
-        let points = bounds.len();
         let unit = self.spacing.iter().copied().fold(f64::INFINITY, f64::min);
         let (mut sum, mut count) = (0.0, 0usize);
         let mut found = Vec::with_capacity(RUN);
@@ -588,8 +589,14 @@ impl<'a> LatticeTree<'a> {
         }
         let mean_sq = sum / count.max(1) as f64;
         let search = queries.len() as f64 * (45.0 + 5.7 * mean_sq);
-        let transform = 15.0 * points as f64 + 10.0 * queries.len() as f64;
-        (transform < search).then_some(bounds)
+        let transform = |points: usize| 15.0 * points as f64 + 10.0 * queries.len() as f64;
+        // The box of both sets holds the targets' box: when even that costs more, the box is not computed.
+        if transform(self.target_box) >= search {
+            return None;
+        }
+        // The transform holds two bytes per lattice point of the box: at most 128 MiB.
+        let bounds = super::edt::Box3::of(self.points, queries).filter(|b| b.len() <= 1 << 26)?;
+        (transform(bounds.len()) < search).then_some(bounds)
     }
 
     /// Distances from every query to its nearest tree point, in query order, in parallel on the current rayon pool.
