@@ -43,6 +43,12 @@ impl Moments {
     pub(crate) fn of_mask(mask: ArrayViewD<'_, bool>) -> Self {
         let d = mask.ndim();
         let shape = mask.shape().to_vec();
+        if let (3, Some(values)) = (d, mask.as_slice()) {
+            return Self::of_contiguous_3d(
+                crate::surface::bool_bytes(values),
+                [shape[0], shape[1], shape[2]],
+            );
+        }
         let mut sum = vec![0i128; d];
         let mut sum_products = vec![0i128; d * d];
         let mut n = 0u64;
@@ -91,6 +97,52 @@ impl Moments {
             }
         }
         Self { n, sum, sum_products }
+    }
+
+    /// [`Moments::of_mask`] of a C-ordered 3-D mask: the same exact sums, accumulated per plane in fixed-size
+    /// integers (the row's index enters per row, the plane's once per plane) and empty planes skipped at SIMD speed.
+    fn of_contiguous_3d(mask: &[u8], [n0, n1, n2]: [usize; 3]) -> Self {
+        let mut n = 0i128;
+        let mut sum = [0i128; 3];
+        let mut products = [[0i128; 3]; 3];
+        if n1 * n2 > 0 {
+            for (i, plane) in mask.chunks_exact(n1 * n2).enumerate().take(n0) {
+                if memchr::memchr(1, plane).is_none() {
+                    continue;
+                }
+                // Per plane: Σ1, Σj, Σj², Σx, Σj·x, Σx² over its voxels (j the row, x the column).
+                let (mut pn, mut pj, mut pjj, mut px, mut pjx, mut pxx) =
+                    (0i128, 0i128, 0i128, 0i128, 0i128, 0i128);
+                for (j, row) in plane.chunks_exact(n2).enumerate() {
+                    let (ln, lx, lxx) = lane_sums(row);
+                    if ln > 0 {
+                        let j = j as i128;
+                        pn += ln;
+                        pj += j * ln;
+                        pjj += j * j * ln;
+                        px += lx;
+                        pjx += j * lx;
+                        pxx += lxx;
+                    }
+                }
+                let i = i as i128;
+                n += pn;
+                sum[0] += i * pn;
+                sum[1] += pj;
+                sum[2] += px;
+                products[0][0] += i * i * pn;
+                products[0][1] += i * pj;
+                products[0][2] += i * px;
+                products[1][1] += pjj;
+                products[1][2] += pjx;
+                products[2][2] += pxx;
+            }
+        }
+        let (p01, p02, p12) = (products[0][1], products[0][2], products[1][2]);
+        products[1][0] = p01;
+        products[2][0] = p02;
+        products[2][1] = p12;
+        Self { n: n as u64, sum: sum.to_vec(), sum_products: products.concat() }
     }
 
     fn mean(&self) -> Vec<f64> {
@@ -337,6 +389,24 @@ mod tests {
                 .filter(|&x| lane[x as usize] == 1)
                 .fold((0, 0, 0), |(n, s, q), x| (n + 1, s + x, q + x * x));
             assert_eq!(lane_sums(&lane), naive, "{bits:#x}");
+        }
+    }
+
+    #[test]
+    fn contiguous_3d_moments_equal_the_voxel_by_voxel_sums() {
+        for shape in [[5usize, 6, 7], [1, 1, 1], [3, 70, 130], [2, 0, 4]] {
+            let m = ArrayD::from_shape_fn(IxDyn(&shape), |i| (i[0] * 7 + i[1] * 3 + i[2] * 5) % 4 != 0 && i[1] != 2);
+            let mut want = Moments { n: 0, sum: vec![0; 3], sum_products: vec![0; 9] };
+            for (index, _) in m.indexed_iter().filter(|(_, &v)| v) {
+                want.n += 1;
+                for a in 0..3 {
+                    want.sum[a] += index[a] as i128;
+                    for b in 0..3 {
+                        want.sum_products[a * 3 + b] += (index[a] * index[b]) as i128;
+                    }
+                }
+            }
+            assert_eq!(Moments::of_mask(m.view()), want, "{shape:?}");
         }
     }
 
