@@ -395,7 +395,9 @@ mod tests {
     #[test]
     fn contiguous_3d_moments_equal_the_voxel_by_voxel_sums() {
         for shape in [[5usize, 6, 7], [1, 1, 1], [3, 70, 130], [2, 0, 4]] {
-            let m = ArrayD::from_shape_fn(IxDyn(&shape), |i| (i[0] * 7 + i[1] * 3 + i[2] * 5) % 4 != 0 && i[1] != 2);
+            let m = ArrayD::from_shape_fn(IxDyn(&shape), |i| {
+                (i[0] * 7 + i[1] * 3 + i[2] * 5) % 4 != 0 && i[1] != 2
+            });
             let mut want = Moments { n: 0, sum: vec![0; 3], sum_products: vec![0; 9] };
             for (index, _) in m.indexed_iter().filter(|(_, &v)| v) {
                 want.n += 1;
