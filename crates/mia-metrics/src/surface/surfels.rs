@@ -312,6 +312,9 @@ fn mark_shared(mut a: SurfacePoints, mut b: SurfacePoints) -> (SurfacePoints, Su
     (a, b)
 }
 
+/// Bytes per block of [`boundary_voxels_of`]'s row pass (two SSE2 registers).
+const BLOCK_BYTES: usize = 32;
+
 /// Inner boundary voxels of one cropped mask, in scan order.
 pub(crate) fn boundary_voxels_of(
     mask: &ArrayView3<'_, bool>,
@@ -327,9 +330,10 @@ pub(crate) fn boundary_voxels_of(
     }
     let w = e2 + 2;
     let mut out = SurfacePoints::default();
-    // Per row: `all` = AND of the row's neighbours at every offset (shifted rows of the padded planes), then the
-    // boundary voxels are `centre ∧ ¬all`; both steps are byte operations over whole rows, which vectorise.
-    let mut all = vec![0u8; e2];
+    // Per row: the boundary voxels are `centre ∧ ¬(AND of the neighbours at every offset)`, the neighbours being
+    // shifted rows of the padded planes. The row goes in blocks of 32 bytes, all offsets ANDed into one block
+    // before the next (one pass over the row instead of one per offset); the voxels found by their bytes.
+    let mut starts = vec![(0usize, 0usize); offsets.len()];
     for i in 0..e0 {
         planes.rotate_left(1);
         planes[2].fill((i + 1 < e0).then(|| mask.index_axis(Axis(0), i + 1)));
@@ -342,22 +346,53 @@ pub(crate) fn boundary_voxels_of(
             if memchr::memchr(1, row).is_none() {
                 continue;
             }
-            all.copy_from_slice(row);
-            for o in &offsets {
-                let start = (centre as isize + o[1] * w as isize + o[2]) as usize;
-                let neighbour = &planes[(1 + o[0]) as usize].data[start..start + e2];
-                for (a, &n) in all.iter_mut().zip(neighbour) {
-                    *a &= n;
-                }
+            for (start, o) in starts.iter_mut().zip(&offsets) {
+                *start = ((1 + o[0]) as usize, (centre as isize + o[1] * w as isize + o[2]) as usize);
             }
-            for (a, &c) in all.iter_mut().zip(row) {
-                *a = c & !*a;
-            }
+            // Full blocks; the last block of a row ends at the row's end and skips the bytes already done.
             let mut k = 0;
-            while let Some(found) = memchr::memchr(1, &all[k..]) {
-                k += found;
-                out.push(coord(i, j, k), 0, false);
-                k += 1;
+            while k < e2 {
+                let (at, done) = if k + BLOCK_BYTES <= e2 || e2 < BLOCK_BYTES {
+                    (k, 0)
+                } else {
+                    (e2 - BLOCK_BYTES, k + BLOCK_BYTES - e2)
+                };
+                let len = BLOCK_BYTES.min(e2 - at);
+                let mut block = [0u8; BLOCK_BYTES];
+                if len == BLOCK_BYTES {
+                    let mut all = [1u8; BLOCK_BYTES];
+                    for &(plane, start) in &starts {
+                        let neighbour: &[u8; BLOCK_BYTES] = planes[plane].data
+                            [start + at..start + at + BLOCK_BYTES]
+                            .try_into()
+                            .expect("block");
+                        for (a, &n) in all.iter_mut().zip(neighbour) {
+                            *a &= n;
+                        }
+                    }
+                    for ((b, &c), &a) in block.iter_mut().zip(&row[at..at + BLOCK_BYTES]).zip(&all) {
+                        *b = c & !a;
+                    }
+                    block[..done].fill(0);
+                } else {
+                    // A row shorter than a block.
+                    for (t, b) in block[..len].iter_mut().enumerate() {
+                        let all = starts
+                            .iter()
+                            .fold(1u8, |m, &(plane, start)| m & planes[plane].data[start + at + t]);
+                        *b = row[at + t] & !all;
+                    }
+                }
+                for (c, word) in block.chunks_exact(8).enumerate() {
+                    let mut bits = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+                    while bits != 0 {
+                        // Each byte is 0 or 1: the lowest set bit is the first boundary voxel left.
+                        let t = bits.trailing_zeros() as usize / 8;
+                        out.push(coord(i, j, at + c * 8 + t), 0, false);
+                        bits &= bits - 1;
+                    }
+                }
+                k = at + len;
             }
         }
     }
@@ -398,6 +433,49 @@ mod tests {
         // Corner (0, 0, 0) sees the voxel at its high side in every axis: weight 1.
         assert_eq!(r.codes[0], 1);
         assert_eq!(r.coords[0], [0, 0, 0]);
+    }
+
+    /// Mask voxels with a neighbour (of `offsets`) outside the mask or the volume, voxel by voxel, in scan order.
+    fn eroded_away(mask: &Array3<bool>, offsets: &[[isize; 3]]) -> Vec<[u32; 3]> {
+        let d = mask.dim();
+        let inside = |i: isize, j: isize, k: isize| {
+            i >= 0 && j >= 0 && k >= 0 && i < d.0 as isize && j < d.1 as isize && k < d.2 as isize
+        };
+        mask.indexed_iter()
+            .filter(|&((i, j, k), &v)| {
+                v && offsets.iter().any(|o| {
+                    let (a, b, c) = (i as isize + o[0], j as isize + o[1], k as isize + o[2]);
+                    !inside(a, b, c) || !mask[[a as usize, b as usize, c as usize]]
+                })
+            })
+            .map(|((i, j, k), _)| coord(i, j, k))
+            .collect()
+    }
+
+    #[test]
+    fn boundary_voxels_match_a_voxelwise_erosion_for_every_row_length() {
+        // Rows shorter than a block, of exactly one block, between blocks (the last block overlaps the one before)
+        // and of several blocks.
+        let mut next = crate::surface::kdtree::tests::lcg(17);
+        for (n0, n1, n2) in
+            [(3, 4, 5), (3, 4, 31), (3, 4, 32), (3, 4, 33), (4, 5, 70), (1, 6, 45), (2, 3, 96)]
+        {
+            for density in [3, 6] {
+                let mask = Array3::from_shape_fn((n0, n1, n2), |_| next(8) < density);
+                for connectivity in [Connectivity::Face, Connectivity::Edge, Connectivity::Full] {
+                    for two_d in [false, n0 == 1] {
+                        let offsets = neighbour_offsets(connectivity, two_d);
+                        let found = boundary_voxels_of(&mask.view(), connectivity, two_d);
+                        assert_eq!(
+                            found.coords,
+                            eroded_away(&mask, &offsets),
+                            "{:?} {connectivity:?}",
+                            mask.dim()
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
