@@ -19,42 +19,37 @@ pub(crate) struct Moments {
     sum_products: Vec<i128>,
 }
 
-/// `(n, Σx, Σx²)` over the positions `x` of the ones in a lane of 0/1 bytes, run by run: `memchr` finds each run
-/// `[a, b)` of ones, whose sums have closed forms.
+/// The runs `[a, b)` of ones in a lane of 0/1 bytes, found by `memchr`.
+fn runs(lane: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let a = at + memchr::memchr(1, &lane[at..])?;
+        at = memchr::memchr(0, &lane[a..]).map_or(lane.len(), |len| a + len);
+        Some((a, at))
+    })
+}
+
+/// `(n, Σx, Σx²)` over the positions `x` of the ones in a lane of 0/1 bytes, run by run: each run's sums have closed
+/// forms.
 fn lane_sums(lane: &[u8]) -> (i128, i128, i128) {
     // Σ_{x<k} x² < k³/3: for lanes up to 2^20 voxels every partial sum fits in a u64, and the divisions by 2 and 6
     // stay 64-bit (a 128-bit division is a library call).
     if lane.len() <= 1 << 20 {
         let s1 = |k: u64| k * k.saturating_sub(1) / 2;
         let s2 = |k: u64| k.saturating_sub(1) * k * (2 * k).saturating_sub(1) / 6;
-        let (mut n, mut sx, mut sxx) = (0u64, 0u64, 0u64);
-        let mut at = 0usize;
-        while let Some(found) = memchr::memchr(1, &lane[at..]) {
-            let a = at + found;
-            let b = memchr::memchr(0, &lane[a..]).map_or(lane.len(), |len| a + len);
-            let (ai, bi) = (a as u64, b as u64);
-            n += bi - ai;
-            sx += s1(bi) - s1(ai);
-            sxx += s2(bi) - s2(ai);
-            at = b;
-        }
+        let (n, sx, sxx) = runs(lane).fold((0u64, 0u64, 0u64), |(n, sx, sxx), (a, b)| {
+            let (a, b) = (a as u64, b as u64);
+            (n + b - a, sx + s1(b) - s1(a), sxx + s2(b) - s2(a))
+        });
         return (i128::from(n), i128::from(sx), i128::from(sxx));
     }
     // Σ_{x<k} x and Σ_{x<k} x².
     let s1 = |k: i128| k * (k - 1) / 2;
     let s2 = |k: i128| (k - 1) * k * (2 * k - 1) / 6;
-    let (mut n, mut sx, mut sxx) = (0i128, 0i128, 0i128);
-    let mut at = 0usize;
-    while let Some(found) = memchr::memchr(1, &lane[at..]) {
-        let a = at + found;
-        let b = memchr::memchr(0, &lane[a..]).map_or(lane.len(), |len| a + len);
-        let (ai, bi) = (a as i128, b as i128);
-        n += bi - ai;
-        sx += s1(bi) - s1(ai);
-        sxx += s2(bi) - s2(ai);
-        at = b;
-    }
-    (n, sx, sxx)
+    runs(lane).fold((0, 0, 0), |(n, sx, sxx), (a, b)| {
+        let (a, b) = (a as i128, b as i128);
+        (n + b - a, sx + s1(b) - s1(a), sxx + s2(b) - s2(a))
+    })
 }
 
 impl Moments {

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use super::kdtree::LatticeTree;
 use super::sums::CompensatedSum;
-use super::surfels::{as_bytes as bool_bytes, boundary_voxels_of, bounding_box};
+use super::surfels::{as_bytes as bool_bytes, boundary_voxels_of, bounding_box, one_bytes};
 use super::{as_3d, validate, Connectivity, SurfaceError};
 
 /// Sums of the voxel-to-nearest-voxel distances in both directions, over all object voxels.
@@ -147,16 +147,13 @@ fn compute_3d(
         let lb = row_bytes(lb, &mut scratch_b);
         // Crop extents were checked to fit in u32.
         let mut split = |k: usize, a: u64, b: u64| {
-            let mut x = a ^ b;
-            while x != 0 {
-                let bit = x.trailing_zeros();
-                let c = [i as u32, j as u32, (k + bit as usize / 8) as u32];
-                if a >> bit & 1 == 1 {
+            for t in one_bytes(a ^ b) {
+                let c = [i as u32, j as u32, (k + t) as u32];
+                if a >> (8 * t) & 1 == 1 {
                     p_only.push(c);
                 } else {
                     r_only.push(c);
                 }
-                x &= x - 1;
             }
         };
         const BYTE_SUM: u64 = 0x0101_0101_0101_0101;

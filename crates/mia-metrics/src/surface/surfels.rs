@@ -318,6 +318,18 @@ fn mark_shared(mut a: SurfacePoints, mut b: SurfacePoints) -> (SurfacePoints, Su
     (a, b)
 }
 
+/// The positions of the one bytes of eight 0/1 bytes read as a little-endian word, ascending.
+pub(crate) fn one_bytes(mut word: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (word != 0).then(|| {
+            // Each byte is 0 or 1: the lowest set bit is the first one byte left.
+            let t = word.trailing_zeros() as usize / 8;
+            word &= word - 1;
+            t
+        })
+    })
+}
+
 /// Bytes per block of [`boundary_voxels_of`]'s row pass (two SSE2 registers).
 const BLOCK_BYTES: usize = 32;
 
@@ -390,12 +402,8 @@ pub(crate) fn boundary_voxels_of(
                     }
                 }
                 for (c, word) in block.chunks_exact(8).enumerate() {
-                    let mut bits = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-                    while bits != 0 {
-                        // Each byte is 0 or 1: the lowest set bit is the first boundary voxel left.
-                        let t = bits.trailing_zeros() as usize / 8;
+                    for t in one_bytes(u64::from_le_bytes(word.try_into().expect("8 bytes"))) {
                         out.push(coord(i, j, at + c * 8 + t), 0, false);
-                        bits &= bits - 1;
                     }
                 }
                 k = at + len;
