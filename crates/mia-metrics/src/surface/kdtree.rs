@@ -5,20 +5,20 @@
 //! `sqrt(((Δ0·s0)² + (Δ1·s1)²) + (Δ2·s2)²)`, the exact operation order of scipy's `distance_transform_edt` with
 //! `sampling=`, so the values equal the exact Euclidean distance transform that pymia and DeepMind read off.
 //!
-//! Most surface points lie within a few voxels of the other surface. Before the tree, a query therefore probes a
-//! bitmap of the targets at the lattice offsets of a small ball in increasing distance ([`LocalGrid`]: the first hit
-//! is exact), and then searches the targets row by row ([`RowGrid`]): blocks of rows along the last axis in
-//! increasing distance of their nearest row, each bounded from below by the nearest set bit of its OR-ed rows, the
-//! promising ones opened row by row, the nearest set bit of a row by a leading/trailing-zero count, until no closer
-//! row remains. That is exact and answers every query whose nearest target lies within the block tables (the whole
-//! extent of all but very large target sets); only the others go to the tree.
+//! Most surface points lie within a few voxels of the other surface. Before the tree, a query therefore searches
+//! the targets row by row ([`RowGrid`]). Every row along the last axis that holds a target keeps, for each position,
+//! the steps to its nearest target as a byte, so a row costs one load: a query visits the rows of a small disc
+//! around its own in increasing distance until no closer row remains, and, when its nearest target lies beyond the
+//! disc, blocks of rows in increasing distance of their nearest row, each bounded from below by the steps of its
+//! OR-ed rows, the promising ones opened row by row. That is exact and answers every query whose nearest target lies
+//! within the block tables (the whole extent of all but very large target sets); only the others go to the tree.
 //!
 //! Queries come in lattice order, and each is hinted by a query answered just before it (the previous one, or for
-//! the first query of a surface crossing the nearest one of the previous row). The hint's distance bounds the
-//! search from below (triangle inequality), and its nearest target, a real target, from above: the probe stops
-//! there, and the row search starts from it.
+//! the first query of a surface crossing the nearest one of the previous row). The hint's nearest target, a real
+//! target, bounds the search from above: the search stops at it, and a bound beyond the disc sends the query to the
+//! blocks at once.
 //!
-//! When a sample of the queries shows that many lie far from the targets (the probed shell grows with the square of
+//! When a sample of the queries shows that many lie far from the targets (the rows searched grow with the square of
 //! the distance), a distance transform of the targets over the box of both sets answers them instead, at a fixed
 //! cost per lattice point and with the same values bit for bit ([`super::edt`]).
 //!
@@ -38,157 +38,17 @@ type Tree = ImmutableKdTree<f64, u32, 3, 32>;
 
 /// Nearest-point search over a fixed set of lattice points.
 pub(crate) struct LatticeTree<'a> {
-    /// Built on the first query that neither the probe nor the row search can answer.
+    /// Built on the first query that the row search cannot answer.
     tree: OnceLock<Tree>,
     points: &'a [[u32; 3]],
     spacing: [f64; 3],
-    local: Option<(LocalGrid, RowGrid)>,
+    local: Option<RowGrid>,
     /// Lattice points in the bounding box of the targets alone (a lower bound of the transform's box).
     target_box: usize,
 }
 
-/// Buckets of the table that finds the first offset beyond a distance.
-const BUCKETS: usize = 1024;
-
-/// Most lattice offsets probed before a query goes to the row search.
-const MAX_LOCAL_OFFSETS: usize = 2048;
-
-/// A bitmap of the target points and the lattice offsets to probe, sorted by distance.
-///
-/// The bitmap covers the targets' extent plus a margin of the largest offset below it and twice that above it, so
-/// any query up to one margin past the extent probes with one add and one bit test per offset (no bounds checks);
-/// queries farther out cannot hit any offset.
-struct LocalGrid {
-    /// Extent of the targets (one past the largest coordinate per axis).
-    dims: [usize; 3],
-    /// Margin per axis (the largest |offset| component).
-    pad: [usize; 3],
-    /// Strides of the padded bitmap, in bits.
-    strides: [usize; 3],
-    bits: Vec<u64>,
-    /// Offsets sorted by distance: their lengths and their steps in the padded bitmap.
-    distances: Vec<f64>,
-    steps: Vec<isize>,
-    offsets: Vec<[i32; 3]>,
-    /// The smallest and largest step.
-    step_range: (isize, isize),
-    /// The offsets' squared lengths (before the square root).
-    squares: Vec<f64>,
-    /// `bucket_start[b]`: the first offset whose squared length is at least `b / bucket_scale`.
-    bucket_start: Vec<usize>,
-    bucket_scale: f64,
-}
-
-impl LocalGrid {
-    fn new(points: &[[u32; 3]], dims: [usize; 3], spacing: [f64; 3]) -> LocalGrid {
-        let offsets = cached(&PROBE_TABLES, spacing, || probe_table(spacing));
-        let mut pad = [0usize; 3];
-        for (o, _) in offsets.iter() {
-            for a in 0..3 {
-                pad[a] = pad[a].max(o[a].unsigned_abs() as usize);
-            }
-        }
-        let padded = [0, 1, 2].map(|a| dims[a] + 3 * pad[a]);
-        let strides = [padded[1] * padded[2], padded[2], 1];
-        let mut bits = vec![0u64; (padded[0] * padded[1] * padded[2]).div_ceil(64)];
-        for p in points {
-            let x = (0..3).map(|a| (p[a] as usize + pad[a]) * strides[a]).sum::<usize>();
-            bits[x / 64] |= 1 << (x % 64);
-        }
-        let steps: Vec<isize> = offsets
-            .iter()
-            .map(|(o, _)| (0..3).map(|a| o[a] as isize * strides[a] as isize).sum::<isize>())
-            .collect();
-        let distances: Vec<f64> = offsets.iter().map(|o| o.1).collect();
-        let step_range = steps.iter().fold((0, 0), |(lo, hi): (isize, isize), &s| (lo.min(s), hi.max(s)));
-        let squares: Vec<f64> = offsets.iter().map(|(o, _)| offset_distance_sq(*o, spacing)).collect();
-        let reach_sq = squares.last().map_or(0.0, |&d| d);
-        let bucket_scale = if reach_sq > 0.0 { BUCKETS as f64 / reach_sq } else { 0.0 };
-        let bucket_start =
-            (0..=BUCKETS).map(|b| squares.partition_point(|&d| d < b as f64 / bucket_scale)).collect();
-        let offsets = offsets.iter().map(|(o, _)| o.map(|c| c as i32)).collect();
-        LocalGrid {
-            dims,
-            pad,
-            strides,
-            bits,
-            distances,
-            steps,
-            offsets,
-            step_range,
-            squares,
-            bucket_start,
-            bucket_scale,
-        }
-    }
-
-    /// The index of the first offset whose squared length is at least `x_sq` (the offsets' count if none is).
-    fn first_at_least(&self, x_sq: f64) -> usize {
-        if x_sq <= 0.0 {
-            return 0;
-        }
-        let bucket = (x_sq * self.bucket_scale) as usize;
-        let Some(&start) = self.bucket_start.get(bucket) else {
-            return self.squares.len();
-        };
-        start + self.squares[start..].iter().take_while(|&&d| d < x_sq).count()
-    }
-
-    /// The nearest target closer than `√upper_sq` if one lies within the probed offsets: its distance and offset
-    /// index. No target is closer than `√lower_sq` (a bound from a neighbouring query), so the offsets below it are
-    /// skipped.
-    fn nearest(&self, q: &[u32; 3], lower_sq: f64, upper_sq: f64) -> Option<(f64, usize)> {
-        if (0..3).any(|a| q[a] as usize >= self.dims[a] + self.pad[a]) {
-            // Every target differs from q by more than any offset along that axis.
-            return None;
-        }
-        let first = self.first_at_least(lower_sq);
-        let end = self.first_at_least(upper_sq);
-        let base = (0..3).map(|a| (q[a] as usize + self.pad[a]) * self.strides[a]).sum::<usize>();
-        let bits = self.bits.as_slice();
-        let steps = &self.steps[first..end.max(first)];
-        // Every probed bit lies inside the bitmap: checked once here instead of once per probe.
-        let (lowest, highest) = (base as isize + self.step_range.0, base as isize + self.step_range.1);
-        let found = if lowest < 0 || highest as usize / 64 >= bits.len() {
-            steps.iter().position(|&step| {
-                let x = base.wrapping_add_signed(step);
-                bits.get(x / 64).is_some_and(|w| w >> (x % 64) & 1 == 1)
-            })
-        } else {
-            let test = |step: isize| -> u64 {
-                let x = base.wrapping_add_signed(step);
-                // SAFETY: `lowest <= x <= highest`, and both lie inside the bitmap (checked above).
-                unsafe { *bits.get_unchecked(x / 64) >> (x % 64) & 1 }
-            };
-            // Eight probes at a time with one branch; the first hit in table order is the nearest.
-            let mut chunks = steps.chunks_exact(8);
-            let mut found = None;
-            for (c, chunk) in chunks.by_ref().enumerate() {
-                let hits = chunk.iter().enumerate().fold(0u64, |m, (i, &step)| m | test(step) << i);
-                if hits != 0 {
-                    found = Some(c * 8 + hits.trailing_zeros() as usize);
-                    break;
-                }
-            }
-            found.or_else(|| {
-                let done = steps.len() - chunks.remainder().len();
-                chunks.remainder().iter().position(|&step| test(step) == 1).map(|i| done + i)
-            })
-        };
-        found.map(|i| (self.distances[first + i], first + i))
-    }
-
-    /// The target at offset `k` from `q`.
-    fn target(&self, q: &[u32; 3], k: usize) -> [u32; 3] {
-        let o = self.offsets[k];
-        [0, 1, 2].map(|a| q[a].wrapping_add_signed(o[a]))
-    }
-
-    /// The largest probed squared distance: a query whose nearest target is farther goes to the row search.
-    fn reach_sq(&self) -> f64 {
-        self.squares.last().map_or(0.0, |&d| d)
-    }
-}
+/// Rows of the disc that a query searches row by row before it goes to the blocks.
+const MAX_DISC_ROWS: usize = 128;
 
 /// About this many blocks of rows in each search table; queries whose nearest target lies farther go to the tree.
 const MAX_BLOCK_OFFSETS: usize = 4096;
@@ -196,15 +56,26 @@ const MAX_BLOCK_OFFSETS: usize = 4096;
 /// Rows per block side: blocks of `BLOCK × BLOCK` rows (axes 0 and 1).
 const BLOCK: usize = 4;
 
-/// The targets as a bitmap of rows along the last axis, and blocks of `BLOCK × BLOCK` rows OR-ed together.
+/// Marks an empty row or block in the offset tables of [`RowGrid`].
+const EMPTY: u32 = u32::MAX;
+
+/// The largest step a byte of [`Along`] holds; a saturated byte means "this many or more" and the row's bitmap is
+/// scanned instead.
+const SATURATED: u8 = u8::MAX;
+
+/// The targets as rows along the last axis, and blocks of `BLOCK × BLOCK` rows OR-ed together.
 ///
 /// The squared distance from `q` to its nearest target is `min over rows (Δ0, Δ1) of ((Δ0·s0)² + (Δ1·s1)²) +
-/// (Δ2·s2)²`, where `Δ2` is the distance along the row from `q`'s position to the row's nearest set bit, which
-/// leading/trailing-zero counts find in a word or two. The search visits blocks of rows in increasing distance of
-/// their nearest row and stops once that alone reaches the best candidate. A block's OR-ed row gives a lower bound
-/// for all its rows (nearest row distance plus nearest bit of any row), so only blocks that can beat the best
-/// candidate are opened row by row. A target at distance `d` costs about `π·d²/16` block visits plus a few opened
-/// blocks, with no bound on the distance along the rows.
+/// (Δ2·s2)²`, where `Δ2` is the step along the row from `q`'s position to the row's nearest target. Every row and
+/// block that holds a target keeps those steps for every position as bytes ([`Along`]), so a row costs one load.
+///
+/// A query first visits the rows of a small disc around its own in increasing distance `p` ([`disc_table`]), and
+/// stops at the first row with `p` at least the best candidate: most queries lie within a voxel or two of the other
+/// set and are answered by a handful of rows. A query not answered inside the disc visits blocks of rows in
+/// increasing distance of their nearest row until that alone reaches the best candidate; a block's OR-ed row gives a
+/// lower bound for all its rows (nearest row distance plus nearest step of any row), so only blocks that can beat
+/// the best candidate are opened row by row. A target at distance `d` costs about `π·d²/16` block visits plus a few
+/// opened blocks, with no bound on the distance along the rows.
 struct RowGrid {
     /// Extent of the targets (one past the largest coordinate per axis).
     dims: [usize; 3],
@@ -215,6 +86,13 @@ struct RowGrid {
     bits: Vec<u64>,
     /// The OR of each block's rows.
     blocks: Vec<u64>,
+    /// Steps along the rows (their table padded by the disc's reach, so that a disc never leaves it), and along the
+    /// blocks' OR-ed rows (not padded).
+    rows_along: Along,
+    blocks_along: Along,
+    /// Row offsets of the disc ([`disc_table`]), each with its step in `rows_along`'s padded table.
+    disc: Arc<Disc>,
+    disc_rows: Vec<(i32, i32, f64, isize)>,
     /// Block offsets by the query's position inside its block ([`block_tables`]).
     tables: Arc<BlockTables>,
     /// Whether the tables hold every block offset within the extent (so a query inside it never needs the tree).
@@ -222,8 +100,133 @@ struct RowGrid {
     spacing: [f64; 3],
 }
 
+/// For every position of every non-empty row, the steps to the row's nearest set bit, saturated at [`SATURATED`].
+///
+/// Rows are indexed `(i0 + pad0) · (n1 + 3·pad1) + (i1 + pad1)` in a table of `n0 + 3·pad0` by `n1 + 3·pad1` rows:
+/// a margin of one pad before and two after, all empty.
+struct Along {
+    /// Per padded row: where its bytes start in `steps`, or [`EMPTY`].
+    start: Vec<u32>,
+    steps: Vec<u8>,
+    pad: [usize; 2],
+    /// Rows per plane of the padded table.
+    stride: usize,
+}
+
+impl Along {
+    /// The steps of `rows` (`n0 × n1` rows of `words` 64-bit words each, `len ≥ 1` positions). Past `limit` bytes every
+    /// non-empty row shares one saturated row instead (its bitmap is then scanned).
+    fn new(rows: &[u64], n: [usize; 2], words: usize, len: usize, pad: [usize; 2], limit: usize) -> Along {
+        let stride = n[1] + 3 * pad[1];
+        let mut start = vec![EMPTY; (n[0] + 3 * pad[0]) * stride];
+        let filled = |r: &[u64]| r.iter().any(|&w| w != 0);
+        let count = rows.chunks_exact(words).filter(|r| filled(r)).count();
+        let stored = count * len <= limit && (count * len) < EMPTY as usize;
+        // Stored rows are overwritten whole; the shared row is saturated.
+        let mut steps = if stored { vec![0; count * len] } else { vec![SATURATED; len] };
+        let mut next = 0;
+        for (i, row) in rows.chunks_exact(words).enumerate() {
+            if !filled(row) {
+                continue;
+            }
+            let (i0, i1) = (i / n[1], i % n[1]);
+            let at = if stored {
+                fill_steps(row, &mut steps[next..next + len]);
+                next += len;
+                next - len
+            } else {
+                0
+            };
+            start[(i0 + pad[0]) * stride + i1 + pad[1]] = at as u32;
+        }
+        Along { start, steps, pad, stride }
+    }
+
+    /// The index of row `(i0, i1)` in the padded table.
+    #[inline]
+    fn index(&self, i0: usize, i1: usize) -> usize {
+        (i0 + self.pad[0]) * self.stride + i1 + self.pad[1]
+    }
+}
+
+/// Ramps of steps: `UP[i] = i` and `DOWN[i] = 255 − i`.
+const UP: [u8; 256] = {
+    let mut r = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        r[i] = i as u8;
+        i += 1;
+    }
+    r
+};
+const DOWN: [u8; 256] = {
+    let mut r = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        r[i] = 255 - i as u8;
+        i += 1;
+    }
+    r
+};
+
+/// Writes `out[i] = min(i, 255)`.
+fn ramp_up(out: &mut [u8]) {
+    let n = out.len().min(256);
+    out[..n].copy_from_slice(&UP[..n]);
+    if n < out.len() {
+        out[n..].fill(SATURATED);
+    }
+}
+
+/// Writes `out[i] = min(out.len() − 1 − i, 255)`.
+fn ramp_down(out: &mut [u8]) {
+    let n = out.len().min(256);
+    let k = out.len() - n;
+    if k > 0 {
+        out[..k].fill(SATURATED);
+    }
+    out[k..].copy_from_slice(&DOWN[256 - n..]);
+}
+
+/// `out[x]`: the steps from `x` to the nearest set bit of `row`, saturated at [`SATURATED`] (`row` is not empty; its
+/// bits past `out.len()` are not set).
+fn fill_steps(row: &[u64], out: &mut [u8]) {
+    let mut prev: Option<usize> = None;
+    for (w, &word) in row.iter().enumerate() {
+        let mut word = word;
+        while word != 0 {
+            let p = w * 64 + word.trailing_zeros() as usize;
+            word &= word - 1;
+            match prev {
+                None => ramp_down(&mut out[..=p]),
+                // Neighbouring bits (runs of targets along the row are common): a short loop.
+                Some(a) if p - a <= 16 => {
+                    out[a..=p].iter_mut().zip(0u8..).for_each(|(o, i)| *o = i.min((p - a) as u8 - i));
+                }
+                Some(a) => {
+                    // Up from a to the middle, down to p after it (the nearer one on a tie).
+                    let mid = a + (p - a) / 2;
+                    ramp_up(&mut out[a..=mid]);
+                    ramp_down(&mut out[mid + 1..=p]);
+                }
+            }
+            prev = Some(p);
+        }
+    }
+    if let Some(a) = prev {
+        ramp_up(&mut out[a..]);
+    }
+}
+
 impl RowGrid {
     fn new(points: &[[u32; 3]], dims: [usize; 3], spacing: [f64; 3]) -> RowGrid {
+        // A surface has a few targets per row: its steps take a few dozen bytes per target. A scattered set could
+        // take a row per point; past the limit, rows are scanned bit by bit instead.
+        RowGrid::with_limit(points, dims, spacing, (64 * points.len()).max(1 << 24))
+    }
+
+    /// [`RowGrid::new`], with at most `limit` bytes of steps per table.
+    fn with_limit(points: &[[u32; 3]], dims: [usize; 3], spacing: [f64; 3], limit: usize) -> RowGrid {
         let words = dims[2].div_ceil(64);
         let block_dims = [dims[0].div_ceil(BLOCK), dims[1].div_ceil(BLOCK)];
         let mut bits = vec![0u64; dims[0] * dims[1] * words];
@@ -234,66 +237,198 @@ impl RowGrid {
             bits[(z * dims[1] + y) * words + x / 64] |= bit;
             blocks[((z / BLOCK) * block_dims[1] + y / BLOCK) * words + x / 64] |= bit;
         }
+        let disc = cached(&DISC_TABLES, spacing, || disc_table(spacing));
+        let reach = disc.rows.iter().fold([0, 0], |r, &(d0, d1, _)| {
+            [r[0].max(d0.unsigned_abs() as usize), r[1].max(d1.unsigned_abs() as usize)]
+        });
+        // The margin holds a disc and a block past the extent.
+        let pad = reach.map(|r| r.max(BLOCK));
+        let rows_along = Along::new(&bits, [dims[0], dims[1]], words, dims[2], pad, limit);
+        let blocks_along = Along::new(&blocks, block_dims, words, dims[2], [0, 0], limit);
+        let stride = rows_along.stride as isize;
+        let disc_rows =
+            disc.rows.iter().map(|&(d0, d1, p)| (d0, d1, p, d0 as isize * stride + d1 as isize)).collect();
         let tables = cached(&BLOCK_TABLES, spacing, || block_tables(spacing));
         let extent = [0, 1].map(|a| dims[a].saturating_sub(1) as f64 * spacing[a]);
         // Every block offset within the extent is in the tables: a query inside the extent never needs the tree.
         let covers_extent = extent[0] * extent[0] + extent[1] * extent[1] < tables.complete_sq;
-        RowGrid { dims, block_dims, words, bits, blocks, tables, covers_extent, spacing }
+        RowGrid {
+            dims,
+            block_dims,
+            words,
+            bits,
+            blocks,
+            rows_along,
+            blocks_along,
+            disc,
+            disc_rows,
+            tables,
+            covers_extent,
+            spacing,
+        }
+    }
+
+    /// The steps from `x` to the nearest set bit of a row known not to be empty, whose steps start at `start`;
+    /// `at = min(x, len − 1)`. `row` gives its bitmap when the steps are saturated.
+    #[inline(always)]
+    fn steps<'b>(along: &Along, start: u32, x: usize, at: usize, row: impl FnOnce() -> &'b [u64]) -> usize {
+        let s = along.steps[start as usize + at];
+        if s == SATURATED {
+            nearest_in_row(row(), x).map_or(usize::MAX, |i| i.abs_diff(x))
+        } else {
+            usize::from(s) + (x - at)
+        }
+    }
+
+    /// The bitmap of row `r`.
+    fn row(&self, r: usize) -> &[u64] {
+        &self.bits[r * self.words..(r + 1) * self.words]
+    }
+
+    /// The target `steps` along row `(z, y)` from `x`: the nearer of the two positions (the smaller on a tie).
+    fn target_at(&self, z: usize, y: usize, x: usize, steps: usize) -> [u32; 3] {
+        let row = &self.bits[(z * self.dims[1] + y) * self.words..][..self.words];
+        let x = match x.checked_sub(steps) {
+            Some(x) if x < self.dims[2] && row[x / 64] >> (x % 64) & 1 == 1 => x,
+            _ => x + steps,
+        };
+        [z as u32, y as u32, x as u32]
+    }
+
+    /// The disc's rows for a query at `(qz, qy, qx)` inside the padded table (`at = min(qx, len − 1)`), against the
+    /// best squared distance so far: the best one then, the disc row (index) and steps of the target that gave it
+    /// if one beat `best_sq`, and whether the answer is certain (a row at least as far as the best was reached).
+    #[inline]
+    fn disc_nearest(
+        &self,
+        qz: usize,
+        qy: usize,
+        qx: usize,
+        at: usize,
+        mut best_sq: f64,
+    ) -> (f64, Option<(usize, usize)>, bool) {
+        let rows = &self.rows_along;
+        let s2 = self.spacing[2];
+        let base = rows.index(qz, qy);
+        let mut found = None;
+        for (k, &(_, _, p, step)) in self.disc_rows.iter().enumerate() {
+            if p >= best_sq {
+                // Every row that could hold a closer target was visited.
+                return (best_sq, found, true);
+            }
+            // SAFETY: `qz < n0 + pad0` and `|Δ0| ≤ pad0` put the row inside the padded table's `n0 + 3·pad0` planes,
+            // and likewise along axis 1 (the caller checks the query, `RowGrid::new` the reach).
+            let start = unsafe { *rows.start.get_unchecked(base.wrapping_add_signed(step)) };
+            if start == EMPTY {
+                continue;
+            }
+            // SAFETY: a stored row's `len` bytes start at `start` (or the shared saturated row at 0), and `at < len`.
+            let s = unsafe { *rows.steps.get_unchecked(start as usize + at) };
+            let steps =
+                if s == SATURATED { self.scan_disc_row(qz, qy, qx, k) } else { usize::from(s) + (qx - at) };
+            let t = steps as i64 as f64 * s2;
+            let candidate = p + t * t;
+            if candidate < best_sq {
+                best_sq = candidate;
+                found = Some((k, steps));
+            }
+        }
+        (best_sq, found, false)
+    }
+
+    /// The steps from `qx` to the nearest target of disc row `k` of a query, by scanning the row's bitmap.
+    #[cold]
+    fn scan_disc_row(&self, qz: usize, qy: usize, qx: usize, k: usize) -> usize {
+        let (d0, d1, _, _) = self.disc_rows[k];
+        let (z, y) = (qz.wrapping_add_signed(d0 as isize), qy.wrapping_add_signed(d1 as isize));
+        nearest_in_row(self.row(z * self.dims[1] + y), qx).map_or(usize::MAX, |i| i.abs_diff(qx))
     }
 
     /// The exact nearest target and its squared distance, unless it lies beyond the tables (then `None`: ask the
     /// tree). `best` is a target known from a neighbouring query with its squared distance (or +inf): it bounds
     /// the search from the start and is the answer when no row holds a closer one.
-    fn nearest(&self, q: &[u32; 3], best: (f64, [u32; 3])) -> Option<(f64, [u32; 3])> {
+    fn nearest(&self, q: &[u32; 3], mut best: (f64, [u32; 3])) -> Option<(f64, [u32; 3])> {
         let [s0, s1, s2] = self.spacing;
-        let (mut best_sq, mut best_at) = best;
         let (qz, qy, qx) = (q[0] as usize, q[1] as usize, q[2] as usize);
+        let rows = &self.rows_along;
+        let at = qx.min(self.dims[2] - 1);
+        // Past the extent by more than the disc's reach, every row of the disc is empty.
+        // The disc answers a query whose bound lies inside it; a farther one goes to the blocks at once (their
+        // OR-ed rows prune sixteen rows at a time).
+        let use_disc = best.0 <= self.disc.complete_sq || best.0.is_infinite();
+        let skip_sq = if use_disc { self.disc.complete_sq } else { -1.0 };
+        if use_disc && qz < self.dims[0] + rows.pad[0] && qy < self.dims[1] + rows.pad[1] {
+            let (best_sq, found, done) = self.disc_nearest(qz, qy, qx, at, best.0);
+            if let Some((k, steps)) = found {
+                let (d0, d1, _, _) = self.disc_rows[k];
+                let (z, y) = (qz.wrapping_add_signed(d0 as isize), qy.wrapping_add_signed(d1 as isize));
+                best = (best_sq, self.target_at(z, y, qx, steps));
+            }
+            if done {
+                return Some(best);
+            }
+        }
+        if best.0 <= self.disc.complete_sq {
+            return Some(best);
+        }
+        let blocks_along = &self.blocks_along;
         let table = &self.tables.by_position[(qz % BLOCK) * BLOCK + qy % BLOCK];
         let (bz, by) = ((qz / BLOCK) as i64, (qy / BLOCK) as i64);
         for &(b0, b1, p_min) in table.iter() {
-            if p_min >= best_sq {
+            if p_min >= best.0 {
                 // Every block that could hold a closer row was visited; the rest (in the table or beyond it) are
                 // farther.
-                return Some((best_sq, best_at));
+                return Some(best);
             }
             let (z0, y0) = (bz + i64::from(b0), by + i64::from(b1));
             if z0 < 0 || y0 < 0 || z0 as usize >= self.block_dims[0] || y0 as usize >= self.block_dims[1] {
                 continue;
             }
-            let start = (z0 as usize * self.block_dims[1] + y0 as usize) * self.words;
-            let Some(x) = nearest_in_row(&self.blocks[start..start + self.words], qx) else {
-                continue;
-            };
-            let t = x.abs_diff(qx) as f64 * s2;
-            if p_min + t * t >= best_sq {
+            let (z0, y0) = (z0 as usize, y0 as usize);
+            let start = blocks_along.start[blocks_along.index(z0, y0)];
+            if start == EMPTY {
                 continue;
             }
-            // Open the block: its rows, each with its exact row distance.
-            let (z0, y0) = (z0 as usize * BLOCK, y0 as usize * BLOCK);
-            for z in z0..(z0 + BLOCK).min(self.dims[0]) {
+            let b = z0 * self.block_dims[1] + y0;
+            let row = || &self.blocks[b * self.words..(b + 1) * self.words];
+            let t = Self::steps(blocks_along, start, qx, at, row) as f64 * s2;
+            if p_min + t * t >= best.0 {
+                continue;
+            }
+            // Open the block: its rows, each with its exact row distance (the disc's rows were visited already).
+            // Rows past the extent lie in the padded table's margin (at least a block wide), all empty.
+            let (z0, y0) = (z0 * BLOCK, y0 * BLOCK);
+            let squares: [f64; BLOCK] = std::array::from_fn(|j| {
+                let c = ((y0 + j) as f64 - qy as f64) * s1;
+                c * c
+            });
+            for z in z0..z0 + BLOCK {
                 let a = (z as f64 - qz as f64) * s0;
-                for y in y0..(y0 + BLOCK).min(self.dims[1]) {
-                    let b = (y as f64 - qy as f64) * s1;
-                    let p = a * a + b * b;
-                    if p >= best_sq {
+                let a = a * a;
+                let first = rows.index(z, y0);
+                for (j, &c) in squares.iter().enumerate() {
+                    let p = a + c;
+                    if p >= best.0 || p <= skip_sq {
                         continue;
                     }
-                    let start = (z * self.dims[1] + y) * self.words;
-                    if let Some(x) = nearest_in_row(&self.bits[start..start + self.words], qx) {
-                        let t = x.abs_diff(qx) as f64 * s2;
-                        let candidate = p + t * t;
-                        if candidate < best_sq {
-                            best_sq = candidate;
-                            best_at = [z as u32, y as u32, x as u32];
-                        }
+                    let start = rows.start[first + j];
+                    if start == EMPTY {
+                        continue;
+                    }
+                    let y = y0 + j;
+                    let steps = Self::steps(rows, start, qx, at, || self.row(z * self.dims[1] + y));
+                    let t = steps as f64 * s2;
+                    let candidate = p + t * t;
+                    if candidate < best.0 {
+                        best = (candidate, self.target_at(z, y, qx, steps));
                     }
                 }
             }
         }
         // The whole table was visited: exact if no block beyond it can be closer.
         let inside = qz < self.dims[0] && qy < self.dims[1];
-        (best_sq.is_finite() && (best_sq <= self.tables.complete_sq || (self.covers_extent && inside)))
-            .then_some((best_sq, best_at))
+        (best.0.is_finite() && (best.0 <= self.tables.complete_sq || (self.covers_extent && inside)))
+            .then_some(best)
     }
 }
 
@@ -334,33 +469,38 @@ fn nearest_in_row(row: &[u64], x: usize) -> Option<usize> {
     }
 }
 
-/// Every lattice offset within a ball of about MAX_LOCAL_OFFSETS lattice points (at least the 26-neighbourhood),
-/// sorted by distance. A probe costs a bit test, a row search about as much as a hundred.
-fn probe_table(spacing: [f64; 3]) -> Vec<([i64; 3], f64)> {
-    let neighbourhood =
-        ((spacing[0] * spacing[0] + spacing[1] * spacing[1]) + spacing[2] * spacing[2]).sqrt();
-    let volume = spacing[0] * spacing[1] * spacing[2];
-    let ball = (MAX_LOCAL_OFFSETS as f64 * 3.0 / (4.0 * std::f64::consts::PI) * volume).cbrt();
-    let radius = neighbourhood.max(ball);
-    let reach = spacing.map(|s| (radius / s).floor() as i64);
-    let mut offsets = Vec::new();
+/// Row offsets `(Δ0, Δ1, p)` around a query's row, sorted by `p = (Δ0·s0)² + (Δ1·s1)²`: about
+/// [`MAX_DISC_ROWS`] of them, every offset with `p ≤ complete_sq` (at least the 8-neighbourhood).
+struct Disc {
+    rows: Vec<(i32, i32, f64)>,
+    complete_sq: f64,
+}
+
+fn disc_table(spacing: [f64; 3]) -> Disc {
+    let p = |a: i64, b: i64| {
+        let (a, b) = (a as f64 * spacing[0], b as f64 * spacing[1]);
+        a * a + b * b
+    };
+    let neighbourhood = p(1, 1);
+    let area = MAX_DISC_ROWS as f64 / std::f64::consts::PI * spacing[0] * spacing[1];
+    let radius_sq = neighbourhood.max(area);
+    let reach = [0, 1].map(|a| (radius_sq.sqrt() / spacing[a]).floor() as i64);
+    let mut rows = Vec::new();
     for a in -reach[0]..=reach[0] {
         for b in -reach[1]..=reach[1] {
-            for c in -reach[2]..=reach[2] {
-                let d = offset_distance([a, b, c], spacing);
-                if d <= radius {
-                    offsets.push(([a, b, c], d));
-                }
+            if p(a, b) <= radius_sq {
+                rows.push((a as i32, b as i32, p(a, b)));
             }
         }
     }
-    offsets.sort_unstable_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)));
-    if offsets.len() > MAX_LOCAL_OFFSETS {
+    rows.sort_unstable_by(|x, y| x.2.total_cmp(&y.2).then((x.0, x.1).cmp(&(y.0, y.1))));
+    if rows.len() > MAX_DISC_ROWS {
         // Keep a prefix that is complete up to its largest distance.
-        let cut = offsets[MAX_LOCAL_OFFSETS].1;
-        offsets.retain(|o| o.1 < cut);
+        let cut = rows[MAX_DISC_ROWS].2;
+        rows.retain(|r| r.2 < cut);
     }
-    offsets
+    let complete_sq = rows.last().map_or(0.0, |r| r.2);
+    Disc { rows, complete_sq }
 }
 
 /// Block offsets `(B0, B1, p_min)` for a query at each position `(r0, r1)` inside its block (index `r0·BLOCK + r1`),
@@ -407,7 +547,7 @@ fn block_tables(spacing: [f64; 3]) -> BlockTables {
 
 /// Search tables depend on the spacing only: each is computed once per spacing and shared (a few per process).
 type Cache<T> = Mutex<Vec<([u64; 3], Arc<T>)>>;
-static PROBE_TABLES: Cache<Vec<([i64; 3], f64)>> = Mutex::new(Vec::new());
+static DISC_TABLES: Cache<Disc> = Mutex::new(Vec::new());
 static BLOCK_TABLES: Cache<BlockTables> = Mutex::new(Vec::new());
 
 fn cached<T>(cache: &Cache<T>, spacing: [f64; 3], make: impl FnOnce() -> T) -> Arc<T> {
@@ -440,12 +580,7 @@ fn extent(points: &[[u32; 3]]) -> ([usize; 3], usize) {
     (dims, boxed)
 }
 
-/// Exact length of a lattice offset, in scipy's operation order.
-fn offset_distance(o: [i64; 3], spacing: [f64; 3]) -> f64 {
-    offset_distance_sq(o, spacing).sqrt()
-}
-
-/// The square of [`offset_distance`] (before its square root).
+/// Squared length of a lattice offset, in scipy's operation order (before the square root).
 fn offset_distance_sq(o: [i64; 3], spacing: [f64; 3]) -> f64 {
     let d = |axis: usize| o[axis] as f64 * spacing[axis];
     let (d0, d1, d2) = (d(0), d(1), d(2));
@@ -456,8 +591,7 @@ impl<'a> LatticeTree<'a> {
     /// Builds the tree over `points` (lattice coordinates) for the given spacing.
     pub(crate) fn new(points: &'a [[u32; 3]], spacing: [f64; 3]) -> LatticeTree<'a> {
         let (dims, target_box) = extent(points);
-        let local = (!points.is_empty())
-            .then(|| (LocalGrid::new(points, dims, spacing), RowGrid::new(points, dims, spacing)));
+        let local = (!points.is_empty()).then(|| RowGrid::new(points, dims, spacing));
         LatticeTree { tree: OnceLock::new(), points, spacing, local, target_box }
     }
 
@@ -469,42 +603,21 @@ impl<'a> LatticeTree<'a> {
 
     /// The nearest target of `query`, hinted by queries answered before it (nearby ones in practice).
     ///
-    /// By the triangle inequality, a hint `h` with nearest target `t_h` at distance `d_h` bounds the distance from
-    /// below by `d_h − |query − h|`, and from above by `|query − t_h|`, the exact distance of a real target. The
-    /// search then only looks for a target between the two: offsets below the lower bound are skipped, and the
-    /// hint's target is the answer if nothing closer turns up.
+    /// A hint's nearest target is a real target: its exact distance from `query` bounds the search from the start,
+    /// and it is the answer if nothing closer turns up.
     fn nearest_after(&self, query: &[u32; 3], hints: &[Found]) -> Found {
-        let Some((near, rows)) = &self.local else {
-            return Found { point: *query, distance: f64::INFINITY, target: *query };
+        let Some(rows) = &self.local else {
+            return Found { distance: f64::INFINITY, target: *query };
         };
-        let mut lower = 0.0f64;
         let mut best = (f64::INFINITY, *query);
         for h in hints {
-            // A margin for rounding: the lower bound only prunes, it never decides a distance. The step to a
-            // neighbour along the row needs no square root.
-            let step = if h.point[..2] == query[..2] {
-                f64::from(h.point[2].abs_diff(query[2])) * self.spacing[2]
-            } else {
-                lattice_distance(query, &h.point, self.spacing)
-            };
-            lower = lower.max(h.distance - step - 1e-9 * (1.0 + h.distance));
             let sq = lattice_distance_sq(query, &h.target, self.spacing);
             if sq < best.0 {
                 best = (sq, h.target);
             }
         }
-        let lower_sq = if lower > 0.0 { lower * lower } else { 0.0 };
-        if lower_sq <= near.reach_sq() {
-            if let Some((distance, k)) = near.nearest(query, lower_sq, best.0) {
-                return Found { point: *query, distance, target: near.target(query, k) };
-            }
-            if best.0 <= near.reach_sq() {
-                // Every offset closer than the hint's target was probed.
-                return Found { point: *query, distance: best.0.sqrt(), target: best.1 };
-            }
-        }
         if let Some((sq, target)) = rows.nearest(query, best) {
-            return Found { point: *query, distance: sq.sqrt(), target };
+            return Found { distance: sq.sqrt(), target };
         }
         let tree = self.tree.get_or_init(|| {
             let physical: Vec<[f64; 3]> = self.points.iter().map(|p| physical(p, self.spacing)).collect();
@@ -512,7 +625,7 @@ impl<'a> LatticeTree<'a> {
         });
         let found = tree.nearest_one::<SquaredEuclidean>(&physical(query, self.spacing));
         let target = self.points[found.item as usize];
-        Found { point: *query, distance: lattice_distance(query, &target, self.spacing), target }
+        Found { distance: lattice_distance(query, &target, self.spacing), target }
     }
 
     /// Distances of a run of queries in lattice order, appended to `out`. Each query is hinted by the one before it
@@ -534,7 +647,7 @@ impl<'a> LatticeTree<'a> {
                 row_start = i;
             }
             let f = if known_zero.is_some_and(|z| z[i]) {
-                Found { point: *q, distance: 0.0, target: *q }
+                Found { distance: 0.0, target: *q }
             } else {
                 let mut hints = [Found::NONE; 2];
                 let mut n = 0;
@@ -565,7 +678,7 @@ impl<'a> LatticeTree<'a> {
     /// Whether the distance transform ([`super::edt`]) costs less than the search for these queries.
     ///
     /// The search costs about `45 + 5.7·m` ns per query, `m` the mean squared distance in units of the smallest
-    /// spacing (the probed shell grows with the distance's square); the transform about 15 ns per lattice point of
+    /// spacing (the rows searched grow with the distance's square); the transform about 15 ns per lattice point of
     /// the box of both sets and 10 ns per query (fitted on the pymia example cohort, Zen 4). `m` comes from a
     /// sample: 16 runs of 64 consecutive queries spread over the list, so the choice depends on the data alone.
     /// Returns the transform's box when it does.
@@ -622,13 +735,12 @@ impl<'a> LatticeTree<'a> {
 /// An answered query: its nearest target and the distance to it.
 #[derive(Clone, Copy)]
 struct Found {
-    point: [u32; 3],
     distance: f64,
     target: [u32; 3],
 }
 
 impl Found {
-    const NONE: Found = Found { point: [0; 3], distance: f64::INFINITY, target: [0; 3] };
+    const NONE: Found = Found { distance: f64::INFINITY, target: [0; 3] };
 }
 
 /// Physical coordinates of a lattice point.
@@ -685,9 +797,9 @@ pub(crate) mod tests {
         let points: Vec<[u32; 3]> = (0..400).map(|_| [next(12), next(12), next(70)]).collect();
         for spacing in [[1.0, 1.0, 1.0], [2.5, 0.8, 0.5], [10.0, 0.1, 1.0], [0.3, 0.4, 7.0]] {
             let tree = LatticeTree::new(&points, spacing);
-            let (near, grid) = tree.local.as_ref().expect("grid");
+            let grid = tree.local.as_ref().expect("grid");
             assert_eq!(grid.tables.by_position.len(), BLOCK * BLOCK);
-            assert!(near.steps.len() <= MAX_LOCAL_OFFSETS);
+            assert!(grid.disc.rows.len() <= MAX_DISC_ROWS && grid.disc.rows.len() >= 9);
             for _ in 0..300 {
                 // Queries inside and outside the targets' extent, also past the end of the rows.
                 let q = [next(16), next(16), next(140)];
@@ -702,12 +814,70 @@ pub(crate) mod tests {
                     // Only a query outside the extent of axes 0 and 1 may need rows beyond the table.
                     None => assert!(q[0] >= 12 || q[1] >= 12, "{q:?}"),
                 }
-                if let Some((d, k)) = near.nearest(&q, 0.0, f64::INFINITY) {
-                    assert_eq!(d, want);
-                    assert!(points.contains(&near.target(&q, k)));
-                }
             }
         }
+    }
+
+    #[test]
+    fn row_steps_equal_the_nearest_bit() {
+        // Rows shorter and longer than a byte's reach, sparse (long saturated stretches) and dense (runs of bits).
+        let mut next = lcg(11);
+        for _ in 0..300 {
+            let len = 1 + next(700) as usize;
+            let mut row = vec![0u64; len.div_ceil(64)];
+            let bits = if next(2) == 0 { 1 + next(4) } else { 1 + next(len as u64 / 2 + 1) };
+            for _ in 0..bits {
+                let i = next(len as u64) as usize;
+                row[i / 64] |= 1 << (i % 64);
+            }
+            let mut out = vec![0u8; len];
+            fill_steps(&row, &mut out);
+            for (x, &s) in out.iter().enumerate() {
+                let want = nearest_in_row(&row, x).expect("row has a bit").abs_diff(x);
+                assert_eq!(usize::from(s), want.min(255), "len {len} x {x}");
+            }
+        }
+    }
+
+    #[test]
+    fn saturated_and_unstored_steps_scan_the_row() {
+        // Rows of 600 positions with a target or two each: queries far along the rows read saturated steps. The same
+        // grid without stored steps (limit 0) scans every row; both equal brute force, with and without hints.
+        let mut next = lcg(21);
+        let points: Vec<[u32; 3]> = (0..120).map(|_| [next(20), next(20), next(600)]).collect();
+        let mut queries: Vec<[u32; 3]> = (0..400).map(|_| [next(26), next(26), next(900)]).collect();
+        queries.sort_unstable();
+        for spacing in [[1.0, 1.0, 1.0], [0.7, 2.0, 0.3]] {
+            let (dims, _) = extent(&points);
+            for limit in [usize::MAX, 0] {
+                let grid = RowGrid::with_limit(&points, dims, spacing, limit);
+                assert_eq!(
+                    grid.rows_along.steps.len(),
+                    if limit == 0 { dims[2] } else { dims[2] * grid_rows(&points) }
+                );
+                for q in &queries {
+                    let want = brute_force(q, &points, spacing);
+                    if let Some((sq, at)) = grid.nearest(q, (f64::INFINITY, *q)) {
+                        assert_eq!(sq.sqrt(), want, "{q:?} {spacing:?} {limit}");
+                        assert!(points.contains(&at));
+                    }
+                }
+            }
+            let tree = LatticeTree::new(&points, spacing);
+            let mut got = Vec::new();
+            tree.nearest_run(&queries, None, &mut got);
+            for (q, d) in queries.iter().zip(got) {
+                assert_eq!(d, brute_force(q, &points, spacing), "{q:?} {spacing:?}");
+            }
+        }
+    }
+
+    /// The number of distinct rows (axes 0 and 1) of `points`.
+    fn grid_rows(points: &[[u32; 3]]) -> usize {
+        let mut rows: Vec<[u32; 2]> = points.iter().map(|p| [p[0], p[1]]).collect();
+        rows.sort_unstable();
+        rows.dedup();
+        rows.len()
     }
 
     #[test]
@@ -738,7 +908,7 @@ pub(crate) mod tests {
             points.push([400 + i, 390, 7]);
         }
         let tree = LatticeTree::new(&points, [1.0, 1.0, 1.0]);
-        let (_, grid) = tree.local.as_ref().expect("grid");
+        let grid = tree.local.as_ref().expect("grid");
         assert!(!grid.covers_extent);
         for q in [[200, 200, 6], [0, 1, 5], [399, 380, 0], [5, 300, 3]] {
             assert_eq!(tree.nearest_distance(&q), brute_force(&q, &points, [1.0, 1.0, 1.0]));
@@ -755,8 +925,8 @@ pub(crate) mod tests {
 
     #[test]
     fn hinted_runs_match_brute_force() {
-        // Sparse targets (many queries farther than the probe reach) and dense runs of lattice-ordered queries, so
-        // that the bound from the previous query skips probes, falls back to the tree, and must stay exact.
+        // Sparse targets (many queries farther than the disc's reach) and dense runs of lattice-ordered queries, so
+        // that the bound from the previous query sends queries to the blocks, falls back to the tree, and stays exact.
         let mut next = lcg(7);
         let points: Vec<[u32; 3]> = (0..60).map(|_| [next(40), next(40), next(40)]).collect();
         let mut queries: Vec<[u32; 3]> = Vec::new();
@@ -781,7 +951,7 @@ pub(crate) mod tests {
     fn surface_like_runs_match_brute_force() {
         // Two offset sphere shells in lattice order: the queries of a row follow each other, rows follow rows, so
         // both hints (the previous query and the row before) and the hint targets' upper bounds are exercised,
-        // with targets from 0 to about 20 voxels away (past the probe's reach, into the row search).
+        // with targets from 0 to about 20 voxels away (past the disc, into the blocks).
         let shell = |c: [f64; 3], r: f64, n: u32| -> Vec<[u32; 3]> {
             let mut v = Vec::new();
             for a in 0..n {

@@ -16,13 +16,13 @@
 //! - A surfel's area is the sum over its code's normals of `‖(n0·s1·s2, n1·s0·s2, n2·s0·s1)‖` (spacing `s` in numpy
 //!   order z, y, x).
 //! - The distance of a surfel is the Euclidean distance (physical units) to the nearest surfel corner of the other
-//!   mask, i.e. the exact EDT on the corner lattice that pymia reads off. Here the nearest corner is found in three
-//!   exact stages: a probe of a bitmap of the other surface at the lattice offsets of a small ball, in increasing
-//!   distance; then a row search (rows along the last axis in increasing distance of their offset, the nearest set
-//!   bit of each row by zero counts, until no closer row remains); and, for targets beyond the row table, a kd-tree
+//!   mask, i.e. the exact EDT on the corner lattice that pymia reads off. Here the nearest corner is found in two
+//!   exact stages: a row search (rows along the last axis in increasing distance of their offset, first those of a
+//!   small disc, then blocks of 4 × 4 rows bounded by their OR-ed rows; each row's steps to its nearest target held
+//!   as one byte per position, until no closer row remains); and, for targets beyond the row table, a kd-tree
 //!   (kiddo `ImmutableKdTree`). The distance is recomputed exactly from the lattice offsets, in scipy's operation
-//!   order; corners that lie on both surfaces are 0 without a search. Memory: the surfaces plus one bit per voxel
-//!   of the cropped box (two bitmaps), never pairwise.
+//!   order; corners that lie on both surfaces are 0 without a search. Memory: the surfaces, one bit per voxel of the
+//!   other surface's box, and one byte per position of each of its non-empty rows, never pairwise.
 //! - Each direction's (distance, area) list is sorted ascending by (distance, area).
 //! - 2-D masks ([`TwoDMode::Contour`], the default): true contours, DeepMind's 2-D branch (2×2 kernel `[[8, 4], [2,
 //!   1]]`, contour length per code: horizontal edge `s1`, vertical `s0`, corner cut `½√(s0²+s1²)`). pymia instead
