@@ -90,9 +90,10 @@ struct RowGrid {
     /// blocks' OR-ed rows (not padded).
     rows_along: Along,
     blocks_along: Along,
-    /// Row offsets of the disc ([`disc_table`]), each with its step in `rows_along`'s padded table.
-    disc: Arc<Disc>,
+    /// Row offsets of the disc ([`disc_table`]), each with its step in `rows_along`'s padded table, and the
+    /// largest distance up to which the disc is complete.
     disc_rows: Vec<(i32, i32, f64, isize)>,
+    disc_complete_sq: f64,
     /// Block offsets by the query's position inside its block ([`block_tables`]).
     tables: Arc<BlockTables>,
     /// Whether the tables hold every block offset within the extent (so a query inside it never needs the tree).
@@ -260,8 +261,8 @@ impl RowGrid {
             blocks,
             rows_along,
             blocks_along,
-            disc,
             disc_rows,
+            disc_complete_sq: disc.complete_sq,
             tables,
             covers_extent,
             spacing,
@@ -355,8 +356,8 @@ impl RowGrid {
         // Past the extent by more than the disc's reach, every row of the disc is empty.
         // The disc answers a query whose bound lies inside it; a farther one goes to the blocks at once (their
         // OR-ed rows prune sixteen rows at a time).
-        let use_disc = best.0 <= self.disc.complete_sq || best.0.is_infinite();
-        let skip_sq = if use_disc { self.disc.complete_sq } else { -1.0 };
+        let use_disc = best.0 <= self.disc_complete_sq || best.0.is_infinite();
+        let skip_sq = if use_disc { self.disc_complete_sq } else { -1.0 };
         if use_disc && qz < self.dims[0] + rows.pad[0] && qy < self.dims[1] + rows.pad[1] {
             let (best_sq, found, done) = self.disc_nearest(qz, qy, qx, at, best.0);
             if let Some((k, steps)) = found {
@@ -368,7 +369,7 @@ impl RowGrid {
                 return Some(best);
             }
         }
-        if best.0 <= self.disc.complete_sq {
+        if best.0 <= self.disc_complete_sq {
             return Some(best);
         }
         let blocks_along = &self.blocks_along;
@@ -799,7 +800,7 @@ pub(crate) mod tests {
             let tree = LatticeTree::new(&points, spacing);
             let grid = tree.local.as_ref().expect("grid");
             assert_eq!(grid.tables.by_position.len(), BLOCK * BLOCK);
-            assert!(grid.disc.rows.len() <= MAX_DISC_ROWS && grid.disc.rows.len() >= 9);
+            assert!(grid.disc_rows.len() <= MAX_DISC_ROWS && grid.disc_rows.len() >= 9);
             for _ in 0..300 {
                 // Queries inside and outside the targets' extent, also past the end of the rows.
                 let q = [next(16), next(16), next(140)];
