@@ -42,7 +42,7 @@ pub use data::{stack_last, Image, ImageData, IntoImageData};
 pub use error::{CoreError, GeometryMismatch};
 pub use pixel::{Element, PixelType};
 pub use properties::{GeometryTolerance, ImageProperties};
-pub use region::copy_region;
+pub use region::{copy_box, copy_region};
 
 /// Result type of this crate.
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use hdf5::dataset::Layout;
 use hdf5::datatype::ByteOrder;
@@ -13,7 +13,7 @@ use ndarray::{ArrayD, ArrayViewD, IxDyn};
 
 use crate::h5::{is_string, pixel_type_of, read_string_attr, read_strings};
 use crate::layout::{self as loc, LOC_MIA};
-use crate::raw::{as_bytes_mut, copy_selection, RawLocation};
+use crate::raw::{as_bytes_mut, copy_selection, ChunkIndex, ChunkMiss, RawLocation};
 use crate::ReadError;
 
 type Result<T, E = ReadError> = std::result::Result<T, E>;
@@ -27,6 +27,8 @@ struct EntryLayout {
     shape: Vec<usize>,
     pixel_type: Option<PixelType>,
     raw: Option<RawLocation>,
+    /// Chunked, unfiltered, native-endian arrays: where their chunks lie.
+    chunks: Option<Arc<ChunkIndex>>,
 }
 
 /// How one stored array is kept in the file (for `mia dataset info`).
@@ -49,7 +51,8 @@ pub struct StorageInfo {
 /// Opens files written by pymia 0.3.4 as well as by mia. One HDF5 file handle per `Dataset`; `Dataset` is
 /// `Send + Sync`. **Threads:** the HDF5 C library serialises every call behind one global lock, so HDF5 reads
 /// from several threads do not run in parallel. Arrays stored contiguously without filters (pymia's layout and
-/// mia's default) are read without HDF5 from a read-only memory map of the file, outside that lock; chunked or
+/// mia's default) are read without HDF5 from a read-only memory map of the file, outside that lock, and so are
+/// chunked arrays without filters once HDF5 has told where each chunk lies (one call per chunk, kept);
 /// compressed arrays go through HDF5. The file must not be modified while it is open (a truncated file would
 /// make the memory-mapped read fault).
 pub struct Dataset {
@@ -389,7 +392,14 @@ impl Dataset {
             }
             _ => None,
         };
-        let l = EntryLayout { shape: ds.shape(), pixel_type, raw };
+        let shape = ds.shape();
+        let chunks = match (pixel_type, ds.layout(), ds.chunk()) {
+            (Some(p), Layout::Chunked, Some(chunk)) if native && ds.filters().is_empty() => {
+                ChunkIndex::new(&shape, &chunk, p.size_bytes()).map(Arc::new)
+            }
+            _ => None,
+        };
+        let l = EntryLayout { shape, pixel_type, raw, chunks };
         self.layouts.lock().unwrap_or_else(|e| e.into_inner()).insert(key, l.clone());
         Ok(l)
     }
@@ -564,7 +574,9 @@ impl Dataset {
     /// Reads a selection into a caller-owned buffer (reused across samples: no allocation on the fast path).
     /// `T` must be the category's element type and `out.len()` the selection's element count (see
     /// [`Dataset::selection_shape`]); returns the selection's shape. Contiguous unfiltered arrays are copied from
-    /// the memory-mapped file without HDF5; others go through an HDF5 hyperslab read.
+    /// the memory-mapped file without HDF5, and so are chunked unfiltered ones, chunk by chunk (a selection that is
+    /// one chunk, such as a patch of a grid the chunks were created for, is one copy); compressed arrays, and
+    /// selections that touch a chunk never written, go through an HDF5 hyperslab read.
     pub fn read_into<T: Element + H5Type>(
         &self,
         category: &str,
@@ -590,6 +602,27 @@ impl Dataset {
             let ranges: Vec<_> = resolved.into_iter().map(|(r, _)| r).collect();
             copy_selection(src, &l.shape, &ranges, T::PIXEL_TYPE.size_bytes(), as_bytes_mut(out));
             return Ok(out_shape);
+        }
+        if let Some(chunks) = &l.chunks {
+            let ranges: Vec<_> = resolved.iter().map(|(r, _)| r.clone()).collect();
+            let map = self.mapped()?;
+            let mut handle = None;
+            let lookup = |offset: &[u64]| -> Result<Option<(u64, u64)>> {
+                if handle.is_none() {
+                    handle = Some(self.open_data(category, subject)?);
+                }
+                let ds = handle.as_ref().expect("opened above");
+                chunk_address(ds, offset)
+                    .map_err(self.h5err(format!("locating the chunk at {offset:?} of {}", location())))
+            };
+            match chunks.copy(map, &ranges, as_bytes_mut(out), lookup)? {
+                Ok(()) => return Ok(out_shape),
+                // HDF5 supplies the fill value of chunks never written.
+                Err(ChunkMiss::Absent) => {}
+                Err(ChunkMiss::Corrupt(message)) => {
+                    return Err(ReadError::Layout { path: self.path.clone(), location: location(), message })
+                }
+            }
         }
         let ds = self.open_data(category, subject)?;
         let slices: Vec<SliceOrIndex> = resolved.iter().map(|(r, _)| SliceOrIndex::from(r.clone())).collect();
@@ -628,4 +661,28 @@ impl Dataset {
         let e = ds.shape().get(1).copied().unwrap_or(0);
         Ok(all.get(subject * e..(subject + 1) * e).map(<[String]>::to_vec))
     }
+}
+
+/// The file address and stored size of the chunk of `ds` whose first element is at `offset`, or `None` if that
+/// chunk was never written.
+fn chunk_address(ds: &hdf5::Dataset, offset: &[u64]) -> hdf5::Result<Option<(u64, u64)>> {
+    use hdf5_sys::h5::HADDR_UNDEF;
+    let (mut mask, mut address, mut size) = (0, 0, 0);
+    // SAFETY: `offset` holds one coordinate per axis of the dataset (the caller builds it from the array's rank),
+    // the out-pointers are valid locals, and the call runs under the HDF5 library lock.
+    let status = hdf5::sync::sync(|| unsafe {
+        hdf5_sys::h5d::H5Dget_chunk_info_by_coord(
+            ds.id(),
+            offset.as_ptr(),
+            &mut mask,
+            &mut address,
+            &mut size,
+        )
+    });
+    if status < 0 {
+        return Err(hdf5::Error::from(format!(
+            "H5Dget_chunk_info_by_coord failed for the chunk at {offset:?}"
+        )));
+    }
+    Ok((address != HADDR_UNDEF).then_some((address, size)))
 }

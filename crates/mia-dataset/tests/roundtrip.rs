@@ -190,6 +190,56 @@ fn chunked_compressed_reads_match_contiguous() {
 }
 
 #[test]
+fn uncompressed_chunks_are_read_from_the_file_like_contiguous_arrays() {
+    use mia_dataset::Chunking;
+    let f = fixture(2, &[20, 30, 40]);
+    let dir = f.root.parent().unwrap();
+    let plain = dir.join("plain.h5");
+    create_dataset(&f.subjects, &plain, &f.loader, &[], &quiet()).unwrap();
+    let p = Dataset::open(&plain).unwrap();
+    for (name, chunking) in [
+        ("auto", Chunking::Auto),
+        ("patch grid", Chunking::Shape(vec![10, 15, 20])),
+        ("ragged", Chunking::Shape(vec![7, 11, 13, 1])),
+    ] {
+        let out = dir.join(format!("{name}.h5"));
+        let opts =
+            CreateOptions { storage: StoragePolicy { chunking, deflate: None, shuffle: false }, ..quiet() };
+        create_dataset(&f.subjects, &out, &f.loader, &[], &opts).unwrap();
+        let c = Dataset::open(&out).unwrap();
+        assert_eq!(c.storage("images", 0).unwrap().layout, "chunked", "{name}");
+        assert!(c.raw_bytes("images", 0).unwrap().is_none());
+        let mut indices = vec![
+            IndexExpression::whole(),
+            IndexExpression::at_axis(0, AxisIndex::Index(11)),
+            IndexExpression::at_axis(1, AxisIndex::Index(29)),
+            IndexExpression::patch(&[10, 15, 20], &[10, 15, 20]),
+            IndexExpression::patch(&[3, 4, 5], &[9, 10, 11]),
+            IndexExpression::at_axis(2, AxisIndex::Range { start: 7, stop: 9 }),
+            IndexExpression::at_axis(3, AxisIndex::Index(1)),
+        ];
+        for z in [0, 6, 13, 19] {
+            for y in [0, 14, 29] {
+                indices.push(IndexExpression::patch(&[z, y, 40 - 1 - z], &[1.max(20 - z).min(6), 1, z + 1]));
+            }
+        }
+        for subject in 0..2 {
+            for index in &indices {
+                let want = p.read("images", subject, index).unwrap();
+                assert_eq!(c.read("images", subject, index).unwrap(), want, "{name}: {index}");
+                let mut buf = vec![0f32; want.len()];
+                c.read_into("images", subject, index, &mut buf).unwrap();
+                assert_eq!(&buf[..], want.view::<f32>().unwrap().as_slice().unwrap(), "{name}: {index}");
+                let labels = p.read("labels", subject, index);
+                if let Ok(labels) = labels {
+                    assert_eq!(c.read("labels", subject, index).unwrap(), labels, "{name}: labels {index}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn metadata_only_has_no_pixels() {
     let f = fixture(2, &[4, 5, 6]);
     let out = f.root.parent().unwrap().join("meta.h5");
