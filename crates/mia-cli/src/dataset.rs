@@ -25,12 +25,35 @@ enum Command {
     Info(InfoArgs),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// `--chunks`: `auto`, `none`, or a chunk shape `Z,Y,X[,C]` (e.g. `84,84,84` for 84³ patches of a grid that
+/// starts at 0: each such patch is then one chunk, read with one copy).
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum ChunksArg {
     /// Chunk shapes chosen for slice and patch reads.
     Auto,
     /// Contiguous storage, as pymia (default without --compression).
     None,
+    /// This chunk shape (axes past it are whole).
+    Shape(Vec<usize>),
+}
+
+fn parse_chunks(s: &str) -> Result<ChunksArg, String> {
+    match s {
+        "auto" => Ok(ChunksArg::Auto),
+        "none" => Ok(ChunksArg::None),
+        _ => {
+            let shape = s
+                .split(',')
+                .map(|v| v.trim().parse::<usize>().ok().filter(|&n| n > 0))
+                .collect::<Option<Vec<usize>>>()
+                .ok_or_else(|| {
+                    format!(
+                        "expected auto, none or a chunk shape like 84,84,84 (positive integers), got {s:?}"
+                    )
+                })?;
+            Ok(ChunksArg::Shape(shape))
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -44,8 +67,9 @@ struct CreateArgs {
     /// Metadata only: subject ids, names, files, shapes, image properties; no pixel data.
     #[arg(long)]
     meta_only: bool,
-    /// Chunking of the data arrays (default: none, or auto with --compression).
-    #[arg(long, value_enum)]
+    /// Chunking of the data arrays: auto, none, or a shape Z,Y,X[,C] such as 84,84,84 (default: none, or auto
+    /// with --compression).
+    #[arg(long, value_parser = parse_chunks, value_name = "auto|none|Z,Y,X")]
     chunks: Option<ChunksArg>,
     /// Deflate level 0-9 (with byte shuffle); implies --chunks auto.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=9))]
@@ -91,6 +115,7 @@ fn create(a: CreateArgs) -> anyhow::Result<ExitCode> {
             anyhow::bail!("--compression needs chunking (drop --chunks none)")
         }
         (Some(ChunksArg::Auto), _) | (None, Some(_)) => Chunking::Auto,
+        (Some(ChunksArg::Shape(shape)), _) => Chunking::Shape(shape),
         (Some(ChunksArg::None), None) | (None, None) => Chunking::None,
     };
     let options = CreateOptions {

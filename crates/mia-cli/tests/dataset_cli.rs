@@ -103,6 +103,31 @@ fn create_and_info_json() {
         String::from_utf8_lossy(&mia().args(["dataset", "info"]).arg(&packed).output().unwrap().stdout)
             .into_owned();
     assert!(text.contains("chunked") && text.contains("deflate"), "{text}");
+    // chunks of a given shape (channels whole)
+    let grid = dir.path().join("grid.h5");
+    let o = mia()
+        .args(["dataset", "create", "--quiet", "--chunks", "84,84,84", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&grid)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&mia().args(["dataset", "info"]).arg(&grid).output().unwrap().stdout)
+        .into_owned();
+    assert!(text.contains("chunked") && text.contains("[84, 84, 84, 1]"), "{text}");
+    for bad in ["84,0,84", "84,x", ""] {
+        let o = mia()
+            .args(["dataset", "create", "--quiet", "--chunks", bad, "--config"])
+            .arg(&cfg)
+            .arg("--out")
+            .arg(dir.path().join("bad.h5"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains("chunk shape"), "{bad:?}: {err}");
+    }
+    assert!(!dir.path().join("bad.h5").exists());
     let meta = dir.path().join("meta.h5");
     assert!(mia()
         .args(["dataset", "create", "--quiet", "--meta-only", "--config"])
