@@ -56,9 +56,6 @@ const MAX_BLOCK_OFFSETS: usize = 4096;
 /// Rows per block side: blocks of `BLOCK × BLOCK` rows (axes 0 and 1).
 const BLOCK: usize = 4;
 
-/// Marks an empty row or block in the offset tables of [`RowGrid`].
-const EMPTY: u32 = u32::MAX;
-
 /// The largest step a byte of [`Along`] holds; a saturated byte means "this many or more" and the row's bitmap is
 /// scanned instead.
 const SATURATED: u8 = u8::MAX;
@@ -90,10 +87,16 @@ struct RowGrid {
     /// blocks' OR-ed rows (not padded).
     rows_along: Along,
     blocks_along: Along,
-    /// Row offsets of the disc ([`disc_table`]), each with its step in `rows_along`'s padded table, and the
-    /// largest distance up to which the disc is complete.
-    disc_rows: Vec<(i32, i32, f64, isize)>,
+    /// The disc's rows ([`disc_table`]) in increasing distance: their offsets `(Δ0, Δ1)`, their squared distances
+    /// `p`, their steps in `rows_along`'s padded table (three arrays, read in step), and the largest distance up to
+    /// which the disc is complete.
+    disc_offsets: Vec<(i32, i32)>,
+    disc_p: Vec<f64>,
+    disc_step: Vec<isize>,
     disc_complete_sq: f64,
+    /// `step_sq[s] = (s · s2)²`: the last axis' share of a candidate `s` steps along a row; for a saturated byte a
+    /// lower bound (`(255 · s2)²`, or 0 when the steps are not stored).
+    step_sq: [f64; 256],
     /// Block offsets by the query's position inside its block ([`block_tables`]).
     tables: Arc<BlockTables>,
     /// Whether the tables hold every block offset within the extent (so a query inside it never needs the tree).
@@ -104,10 +107,14 @@ struct RowGrid {
 /// For every position of every non-empty row, the steps to the row's nearest set bit, saturated at [`SATURATED`].
 ///
 /// Rows are indexed `(i0 + pad0) · (n1 + 3·pad1) + (i1 + pad1)` in a table of `n0 + 3·pad0` by `n1 + 3·pad1` rows:
-/// a margin of one pad before and two after, all empty.
+/// a margin of one pad before and two after, all empty. Empty rows share one saturated row at `empty`, so that a
+/// search reads every row the same way and tells an empty one only when its saturated bytes could matter.
 struct Along {
-    /// Per padded row: where its bytes start in `steps`, or [`EMPTY`].
+    /// Per padded row: where its bytes start in `steps` (`empty` for an empty row).
     start: Vec<u32>,
+    empty: u32,
+    /// Whether the rows' steps are stored (else every non-empty row reads as saturated, and is scanned).
+    stored: bool,
     steps: Vec<u8>,
     pad: [usize; 2],
     /// Rows per plane of the padded table.
@@ -119,12 +126,16 @@ impl Along {
     /// non-empty row shares one saturated row instead (its bitmap is then scanned).
     fn new(rows: &[u64], n: [usize; 2], words: usize, len: usize, pad: [usize; 2], limit: usize) -> Along {
         let stride = n[1] + 3 * pad[1];
-        let mut start = vec![EMPTY; (n[0] + 3 * pad[0]) * stride];
         let filled = |r: &[u64]| r.iter().any(|&w| w != 0);
         let count = rows.chunks_exact(words).filter(|r| filled(r)).count();
-        let stored = count * len <= limit && (count * len) < EMPTY as usize;
-        // Stored rows are overwritten whole; the shared row is saturated.
-        let mut steps = if stored { vec![0; count * len] } else { vec![SATURATED; len] };
+        let stored = count * len <= limit && (count + 1) * len < u32::MAX as usize;
+        // Stored rows are overwritten whole; the shared rows (all non-empty rows when not stored, and the empty
+        // rows') are saturated.
+        let shared = if stored { count } else { 1 };
+        // `OVERRUN` bytes past the empty row: the writes of a row's steps may run that far past its end.
+        let mut steps = vec![SATURATED; (shared + 1) * len + OVERRUN];
+        let empty = (shared * len) as u32;
+        let mut start = vec![empty; (n[0] + 3 * pad[0]) * stride];
         let mut next = 0;
         for (i, row) in rows.chunks_exact(words).enumerate() {
             if !filled(row) {
@@ -132,7 +143,7 @@ impl Along {
             }
             let (i0, i1) = (i / n[1], i % n[1]);
             let at = if stored {
-                fill_steps(row, &mut steps[next..next + len]);
+                fill_steps(row, &mut steps[next..next + len + OVERRUN], len);
                 next += len;
                 next - len
             } else {
@@ -140,7 +151,9 @@ impl Along {
             };
             start[(i0 + pad[0]) * stride + i1 + pad[1]] = at as u32;
         }
-        Along { start, steps, pad, stride }
+        // The last stored row's writes may have run into the empty row.
+        steps[empty as usize..].fill(SATURATED);
+        Along { start, empty, stored, steps, pad, stride }
     }
 
     /// The index of row `(i0, i1)` in the padded table.
@@ -150,9 +163,13 @@ impl Along {
     }
 }
 
-/// Ramps of steps: `UP[i] = i` and `DOWN[i] = 255 − i`.
-const UP: [u8; 256] = {
-    let mut r = [0u8; 256];
+/// How far past its end the steps of a row may be written ([`fill_steps`] writes blocks of this many bytes).
+const OVERRUN: usize = 32;
+
+/// Ramps of steps: `UP[i] = min(i, 255)` and `DOWN[i] = 255 − i` (then zeros), each a block longer than a byte's
+/// reach so that a ramp is copied in whole blocks.
+const UP: [u8; 256 + OVERRUN] = {
+    let mut r = [SATURATED; 256 + OVERRUN];
     let mut i = 0;
     while i < 256 {
         r[i] = i as u8;
@@ -160,8 +177,8 @@ const UP: [u8; 256] = {
     }
     r
 };
-const DOWN: [u8; 256] = {
-    let mut r = [0u8; 256];
+const DOWN: [u8; 256 + OVERRUN] = {
+    let mut r = [0u8; 256 + OVERRUN];
     let mut i = 0;
     while i < 256 {
         r[i] = 255 - i as u8;
@@ -170,28 +187,56 @@ const DOWN: [u8; 256] = {
     r
 };
 
-/// Writes `out[i] = min(i, 255)`.
-fn ramp_up(out: &mut [u8]) {
-    let n = out.len().min(256);
-    out[..n].copy_from_slice(&UP[..n]);
-    if n < out.len() {
-        out[n..].fill(SATURATED);
+/// `TENT[g][i] = min(i, g − i)` for `i ≤ g`: the steps between two set bits `g < OVERRUN` apart (then zeros).
+const TENT: [[u8; OVERRUN]; OVERRUN] = {
+    let mut t = [[0u8; OVERRUN]; OVERRUN];
+    let mut g = 0;
+    while g < OVERRUN {
+        let mut i = 0;
+        while i <= g {
+            t[g][i] = if i < g - i { i } else { g - i } as u8;
+            i += 1;
+        }
+        g += 1;
+    }
+    t
+};
+
+/// Copies the first `n` bytes of `src` to `out[at..]` in blocks of [`OVERRUN`] bytes: what follows in `src` may land
+/// in up to `OVERRUN − 1` bytes past `at + n` (both slices hold the whole blocks).
+#[inline(always)]
+fn copy_blocks(out: &mut [u8], at: usize, src: &[u8], n: usize) {
+    let mut i = 0;
+    while i < n {
+        out[at + i..at + i + OVERRUN].copy_from_slice(&src[i..i + OVERRUN]);
+        i += OVERRUN;
     }
 }
 
-/// Writes `out[i] = min(out.len() − 1 − i, 255)`.
-fn ramp_down(out: &mut [u8]) {
-    let n = out.len().min(256);
-    let k = out.len() - n;
-    if k > 0 {
-        out[..k].fill(SATURATED);
+/// Writes `out[at + i] = min(i, 255)` for `i < n` (and may write past, see [`copy_blocks`]).
+fn ramp_up(out: &mut [u8], at: usize, n: usize) {
+    copy_blocks(out, at, &UP, n.min(256));
+    if n > 256 {
+        out[at + 256..at + n].fill(SATURATED);
     }
-    out[k..].copy_from_slice(&DOWN[256 - n..]);
 }
 
-/// `out[x]`: the steps from `x` to the nearest set bit of `row`, saturated at [`SATURATED`] (`row` is not empty; its
-/// bits past `out.len()` are not set).
-fn fill_steps(row: &[u64], out: &mut [u8]) {
+/// Writes `out[at + i] = min(n − 1 − i, 255)` for `i < n` (and may write past, see [`copy_blocks`]).
+fn ramp_down(out: &mut [u8], at: usize, n: usize) {
+    if n > 256 {
+        out[at..at + n - 256].fill(SATURATED);
+        copy_blocks(out, at + n - 256, &DOWN, 256);
+    } else {
+        copy_blocks(out, at, &DOWN[256 - n..], n);
+    }
+}
+
+/// `out[x]` for `x < len`: the steps from `x` to the nearest set bit of `row`, saturated at [`SATURATED`] (`row` is
+/// not empty; its bits past `len` are not set). `out` holds [`OVERRUN`] bytes more, which it may overwrite.
+fn fill_steps(row: &[u64], out: &mut [u8], len: usize) {
+    debug_assert!(out.len() >= len + OVERRUN);
+    // Each stretch between two set bits is written from its first bit on, in whole blocks: what a block writes
+    // past the stretch, the next stretch overwrites.
     let mut prev: Option<usize> = None;
     for (w, &word) in row.iter().enumerate() {
         let mut word = word;
@@ -199,23 +244,21 @@ fn fill_steps(row: &[u64], out: &mut [u8]) {
             let p = w * 64 + word.trailing_zeros() as usize;
             word &= word - 1;
             match prev {
-                None => ramp_down(&mut out[..=p]),
-                // Neighbouring bits (runs of targets along the row are common): a short loop.
-                Some(a) if p - a <= 16 => {
-                    out[a..=p].iter_mut().zip(0u8..).for_each(|(o, i)| *o = i.min((p - a) as u8 - i));
-                }
+                None => ramp_down(out, 0, p + 1),
+                // Neighbouring bits (runs of targets along the row are common): one block.
+                Some(a) if p - a < OVERRUN => out[a..a + OVERRUN].copy_from_slice(&TENT[p - a]),
                 Some(a) => {
                     // Up from a to the middle, down to p after it (the nearer one on a tie).
                     let mid = a + (p - a) / 2;
-                    ramp_up(&mut out[a..=mid]);
-                    ramp_down(&mut out[mid + 1..=p]);
+                    ramp_up(out, a, mid + 1 - a);
+                    ramp_down(out, mid + 1, p - mid);
                 }
             }
             prev = Some(p);
         }
     }
     if let Some(a) = prev {
-        ramp_up(&mut out[a..]);
+        ramp_up(out, a, len - a);
     }
 }
 
@@ -247,8 +290,17 @@ impl RowGrid {
         let rows_along = Along::new(&bits, [dims[0], dims[1]], words, dims[2], pad, limit);
         let blocks_along = Along::new(&blocks, block_dims, words, dims[2], [0, 0], limit);
         let stride = rows_along.stride as isize;
-        let disc_rows =
-            disc.rows.iter().map(|&(d0, d1, p)| (d0, d1, p, d0 as isize * stride + d1 as isize)).collect();
+        let disc_offsets = disc.rows.iter().map(|&(d0, d1, _)| (d0, d1)).collect();
+        let disc_p = disc.rows.iter().map(|&(_, _, p)| p).collect();
+        let disc_step = disc.rows.iter().map(|&(d0, d1, _)| d0 as isize * stride + d1 as isize).collect();
+        let step_sq = std::array::from_fn(|s| {
+            let t = s as f64 * spacing[2];
+            if s == usize::from(SATURATED) && !rows_along.stored {
+                0.0
+            } else {
+                t * t
+            }
+        });
         let tables = cached(&BLOCK_TABLES, spacing, || block_tables(spacing));
         let extent = [0, 1].map(|a| dims[a].saturating_sub(1) as f64 * spacing[a]);
         // Every block offset within the extent is in the tables: a query inside the extent never needs the tree.
@@ -261,8 +313,11 @@ impl RowGrid {
             blocks,
             rows_along,
             blocks_along,
-            disc_rows,
+            disc_offsets,
+            disc_p,
+            disc_step,
             disc_complete_sq: disc.complete_sq,
+            step_sq,
             tables,
             covers_extent,
             spacing,
@@ -311,8 +366,18 @@ impl RowGrid {
         let rows = &self.rows_along;
         let s2 = self.spacing[2];
         let base = rows.index(qz, qy);
+        // Past the end of the rows, every step is `qx − at` more (rare: the query lies beyond the targets).
+        let beyond = qx - at;
+        let share = |s: u8| {
+            if beyond == 0 || s == SATURATED {
+                self.step_sq[usize::from(s)]
+            } else {
+                let t = (usize::from(s) + beyond) as f64 * s2;
+                t * t
+            }
+        };
         let mut found = None;
-        for (k, &(_, _, p, step)) in self.disc_rows.iter().enumerate() {
+        for (k, (&p, &step)) in self.disc_p.iter().zip(&self.disc_step).enumerate() {
             if p >= best_sq {
                 // Every row that could hold a closer target was visited.
                 return (best_sq, found, true);
@@ -320,18 +385,27 @@ impl RowGrid {
             // SAFETY: `qz < n0 + pad0` and `|Δ0| ≤ pad0` put the row inside the padded table's `n0 + 3·pad0` planes,
             // and likewise along axis 1 (the caller checks the query, `RowGrid::new` the reach).
             let start = unsafe { *rows.start.get_unchecked(base.wrapping_add_signed(step)) };
-            if start == EMPTY {
-                continue;
-            }
-            // SAFETY: a stored row's `len` bytes start at `start` (or the shared saturated row at 0), and `at < len`.
+            // SAFETY: every row's `len` bytes (a stored row's, or a shared saturated one's) start at `start`, and
+            // `at < len`.
             let s = unsafe { *rows.steps.get_unchecked(start as usize + at) };
-            let steps =
-                if s == SATURATED { self.scan_disc_row(qz, qy, qx, k) } else { usize::from(s) + (qx - at) };
-            let t = steps as i64 as f64 * s2;
-            let candidate = p + t * t;
+            // A saturated byte gives a lower bound: the row is looked at only if that bound beats the best.
+            let candidate = p + share(s);
             if candidate < best_sq {
+                if s == SATURATED {
+                    if start == rows.empty {
+                        continue;
+                    }
+                    let steps = self.scan_disc_row(qz, qy, qx, k);
+                    let t = steps as i64 as f64 * s2;
+                    let exact = p + t * t;
+                    if exact < best_sq {
+                        best_sq = exact;
+                        found = Some((k, steps));
+                    }
+                    continue;
+                }
                 best_sq = candidate;
-                found = Some((k, steps));
+                found = Some((k, usize::from(s) + beyond));
             }
         }
         (best_sq, found, false)
@@ -340,7 +414,7 @@ impl RowGrid {
     /// The steps from `qx` to the nearest target of disc row `k` of a query, by scanning the row's bitmap.
     #[cold]
     fn scan_disc_row(&self, qz: usize, qy: usize, qx: usize, k: usize) -> usize {
-        let (d0, d1, _, _) = self.disc_rows[k];
+        let (d0, d1) = self.disc_offsets[k];
         let (z, y) = (qz.wrapping_add_signed(d0 as isize), qy.wrapping_add_signed(d1 as isize));
         nearest_in_row(self.row(z * self.dims[1] + y), qx).map_or(usize::MAX, |i| i.abs_diff(qx))
     }
@@ -361,7 +435,7 @@ impl RowGrid {
         if use_disc && qz < self.dims[0] + rows.pad[0] && qy < self.dims[1] + rows.pad[1] {
             let (best_sq, found, done) = self.disc_nearest(qz, qy, qx, at, best.0);
             if let Some((k, steps)) = found {
-                let (d0, d1, _, _) = self.disc_rows[k];
+                let (d0, d1) = self.disc_offsets[k];
                 let (z, y) = (qz.wrapping_add_signed(d0 as isize), qy.wrapping_add_signed(d1 as isize));
                 best = (best_sq, self.target_at(z, y, qx, steps));
             }
@@ -387,7 +461,7 @@ impl RowGrid {
             }
             let (z0, y0) = (z0 as usize, y0 as usize);
             let start = blocks_along.start[blocks_along.index(z0, y0)];
-            if start == EMPTY {
+            if start == blocks_along.empty {
                 continue;
             }
             let b = z0 * self.block_dims[1] + y0;
@@ -413,7 +487,7 @@ impl RowGrid {
                         continue;
                     }
                     let start = rows.start[first + j];
-                    if start == EMPTY {
+                    if start == rows.empty {
                         continue;
                     }
                     let y = y0 + j;
@@ -800,7 +874,7 @@ pub(crate) mod tests {
             let tree = LatticeTree::new(&points, spacing);
             let grid = tree.local.as_ref().expect("grid");
             assert_eq!(grid.tables.by_position.len(), BLOCK * BLOCK);
-            assert!(grid.disc_rows.len() <= MAX_DISC_ROWS && grid.disc_rows.len() >= 9);
+            assert!(grid.disc_p.len() <= MAX_DISC_ROWS && grid.disc_p.len() >= 9);
             for _ in 0..300 {
                 // Queries inside and outside the targets' extent, also past the end of the rows.
                 let q = [next(16), next(16), next(140)];
@@ -831,9 +905,9 @@ pub(crate) mod tests {
                 let i = next(len as u64) as usize;
                 row[i / 64] |= 1 << (i % 64);
             }
-            let mut out = vec![0u8; len];
-            fill_steps(&row, &mut out);
-            for (x, &s) in out.iter().enumerate() {
+            let mut out = vec![0u8; len + OVERRUN];
+            fill_steps(&row, &mut out, len);
+            for (x, &s) in out[..len].iter().enumerate() {
                 let want = nearest_in_row(&row, x).expect("row has a bit").abs_diff(x);
                 assert_eq!(usize::from(s), want.min(255), "len {len} x {x}");
             }
@@ -854,7 +928,7 @@ pub(crate) mod tests {
                 let grid = RowGrid::with_limit(&points, dims, spacing, limit);
                 assert_eq!(
                     grid.rows_along.steps.len(),
-                    if limit == 0 { dims[2] } else { dims[2] * grid_rows(&points) }
+                    dims[2] * if limit == 0 { 2 } else { grid_rows(&points) + 1 } + OVERRUN
                 );
                 for q in &queries {
                     let want = brute_force(q, &points, spacing);
