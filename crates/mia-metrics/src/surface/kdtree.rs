@@ -104,6 +104,24 @@ struct RowGrid {
     spacing: [f64; 3],
 }
 
+/// A query's walk through the disc: the best squared distance so far, the disc row and steps that gave it, and the
+/// next row to visit.
+struct DiscSearch {
+    best_sq: f64,
+    found: Option<(usize, usize)>,
+    next: usize,
+}
+
+/// Why [`RowGrid::disc_pass`] stopped.
+enum DiscStop {
+    /// No closer row remains.
+    Certain,
+    /// The disc's rows are used up.
+    End,
+    /// This row's steps are saturated and their lower bound beats the best.
+    Saturated(usize),
+}
+
 /// For every position of every non-empty row, the steps to the row's nearest set bit, saturated at [`SATURATED`].
 ///
 /// Rows are indexed `(i0 + pad0) · (n1 + 3·pad1) + (i1 + pad1)` in a table of `n0 + 3·pad0` by `n1 + 3·pad1` rows:
@@ -361,54 +379,99 @@ impl RowGrid {
         qy: usize,
         qx: usize,
         at: usize,
-        mut best_sq: f64,
+        best_sq: f64,
     ) -> (f64, Option<(usize, usize)>, bool) {
         let rows = &self.rows_along;
         let s2 = self.spacing[2];
         let base = rows.index(qz, qy);
         // Past the end of the rows, every step is `qx − at` more (rare: the query lies beyond the targets).
         let beyond = qx - at;
-        let share = |s: u8| {
-            if beyond == 0 || s == SATURATED {
-                self.step_sq[usize::from(s)]
+        let mut search = DiscSearch { best_sq, found: None, next: 0 };
+        loop {
+            let stop = if beyond == 0 {
+                self.disc_pass(&mut search, base, at, 0, |s| self.step_sq[usize::from(s)])
             } else {
-                let t = (usize::from(s) + beyond) as f64 * s2;
-                t * t
+                self.disc_pass(&mut search, base, at, beyond, |s| {
+                    if s == SATURATED {
+                        self.step_sq[usize::from(s)]
+                    } else {
+                        let t = (usize::from(s) + beyond) as f64 * s2;
+                        t * t
+                    }
+                })
+            };
+            match stop {
+                DiscStop::Certain => return (search.best_sq, search.found, true),
+                DiscStop::End => return (search.best_sq, search.found, false),
+                DiscStop::Saturated(k) => {
+                    // The row's steps are saturated (or not stored) and their lower bound beats the best: scan it,
+                    // unless it is empty.
+                    if rows.start[base.wrapping_add_signed(self.disc_step[k])] != rows.empty {
+                        let steps = self.scan_disc_row(qz, qy, qx, k);
+                        let t = steps as i64 as f64 * s2;
+                        let exact = self.disc_p[k] + t * t;
+                        if exact < search.best_sq {
+                            search.best_sq = exact;
+                            search.found = Some((k, steps));
+                        }
+                    }
+                    search.next = k + 1;
+                }
             }
+        }
+    }
+
+    /// Visits the disc's rows from `search.next` on in increasing distance, with one load per row: `share(byte)` is
+    /// the last axis' part of a row's candidate (for a saturated byte a lower bound). Stops when the next row lies at
+    /// least as far as the best candidate (certain), at the end of the disc, or at a saturated row whose bound beats
+    /// the best (the caller scans it and goes on after it). `base` is the query's row in `rows_along`'s padded table,
+    /// for a query with `qz < n0 + pad0` and `qy < n1 + pad1`; `at = min(qx, len − 1)`. Kept out of line: inlined into
+    /// the query loop, its loop lost its registers to the caller's.
+    #[inline(never)]
+    fn disc_pass(
+        &self,
+        search: &mut DiscSearch,
+        base: usize,
+        at: usize,
+        beyond: usize,
+        share: impl Fn(u8) -> f64,
+    ) -> DiscStop {
+        let rows = &self.rows_along;
+        let (start, steps) = (&rows.start[..], &rows.steps[..]);
+        // SAFETY (both loads): `qz < n0 + pad0` and `|Δ0| ≤ pad0` put the row inside the padded table's `n0 +
+        // 3·pad0` planes, and likewise along axis 1 (the caller checks the query, `RowGrid::new` the reach); every
+        // row's `len` bytes (a stored row's, or a shared saturated one's) start at its entry, and `at < len`.
+        let byte = |step: isize| unsafe {
+            let first = *start.get_unchecked(base.wrapping_add_signed(step));
+            *steps.get_unchecked(first as usize + at)
         };
-        let mut found = None;
-        for (k, (&p, &step)) in self.disc_p.iter().zip(&self.disc_step).enumerate() {
+        // Only the best's distance and row live through the loop; its steps are read again after it.
+        let mut best_sq = search.best_sq;
+        let mut best_k = usize::MAX;
+        let mut stop = DiscStop::End;
+        let next = search.next;
+        for (i, (&p, &step)) in self.disc_p[next..].iter().zip(&self.disc_step[next..]).enumerate() {
             if p >= best_sq {
                 // Every row that could hold a closer target was visited.
-                return (best_sq, found, true);
+                stop = DiscStop::Certain;
+                break;
             }
-            // SAFETY: `qz < n0 + pad0` and `|Δ0| ≤ pad0` put the row inside the padded table's `n0 + 3·pad0` planes,
-            // and likewise along axis 1 (the caller checks the query, `RowGrid::new` the reach).
-            let start = unsafe { *rows.start.get_unchecked(base.wrapping_add_signed(step)) };
-            // SAFETY: every row's `len` bytes (a stored row's, or a shared saturated one's) start at `start`, and
-            // `at < len`.
-            let s = unsafe { *rows.steps.get_unchecked(start as usize + at) };
-            // A saturated byte gives a lower bound: the row is looked at only if that bound beats the best.
+            let s = byte(step);
             let candidate = p + share(s);
             if candidate < best_sq {
                 if s == SATURATED {
-                    if start == rows.empty {
-                        continue;
-                    }
-                    let steps = self.scan_disc_row(qz, qy, qx, k);
-                    let t = steps as i64 as f64 * s2;
-                    let exact = p + t * t;
-                    if exact < best_sq {
-                        best_sq = exact;
-                        found = Some((k, steps));
-                    }
-                    continue;
+                    stop = DiscStop::Saturated(next + i);
+                    break;
                 }
                 best_sq = candidate;
-                found = Some((k, usize::from(s) + beyond));
+                best_k = next + i;
             }
         }
-        (best_sq, found, false)
+        if best_k != usize::MAX {
+            search.found = Some((best_k, usize::from(byte(self.disc_step[best_k])) + beyond));
+        }
+        search.best_sq = best_sq;
+        stop
     }
 
     /// The steps from `qx` to the nearest target of disc row `k` of a query, by scanning the row's bitmap.
