@@ -81,10 +81,8 @@ struct RowGrid {
     /// Words per row (the last axis padded to a multiple of 64 bits).
     words: usize,
     bits: Vec<u64>,
-    /// The OR of each block's rows.
-    blocks: Vec<u64>,
     /// Steps along the rows (their table padded by the disc's reach, so that a disc never leaves it), and along the
-    /// blocks' OR-ed rows (not padded).
+    /// OR of each block's rows (padded by the block tables' reach; a saturated block is opened, not scanned).
     rows_along: Along,
     blocks_along: Along,
     /// The disc's rows ([`disc_table`]) in increasing distance: their offsets `(Δ0, Δ1)`, their squared distances
@@ -95,8 +93,9 @@ struct RowGrid {
     disc_step: Vec<isize>,
     disc_complete_sq: f64,
     /// `step_sq[s] = (s · s2)²`: the last axis' share of a candidate `s` steps along a row; for a saturated byte a
-    /// lower bound (`(255 · s2)²`, or 0 when the steps are not stored).
+    /// lower bound (`(255 · s2)²`, or 0 when the steps are not stored). `block_sq` likewise for the blocks' rows.
     step_sq: [f64; 256],
+    block_sq: [f64; 256],
     /// Block offsets by the query's position inside its block ([`block_tables`]).
     tables: Arc<BlockTables>,
     /// Whether the tables hold every block offset within the extent (so a query inside it never needs the tree).
@@ -120,6 +119,28 @@ enum DiscStop {
     End,
     /// This row's steps are saturated and their lower bound beats the best.
     Saturated(usize),
+}
+
+/// The last axis' share `(steps · s2)²` of a row's candidate from its byte `s`, for a query `beyond` positions past
+/// the end of the rows (then `PAST`): `table[s]` for a query within the rows; a saturated byte's share is the
+/// table's lower bound either way. The flag is a const parameter so that the common case reads one table entry.
+#[derive(Clone, Copy)]
+struct Share<'t> {
+    table: &'t [f64; 256],
+    beyond: usize,
+    s2: f64,
+}
+
+impl Share<'_> {
+    #[inline(always)]
+    fn of<const PAST: bool>(self, s: u8) -> f64 {
+        if !PAST || s == SATURATED {
+            self.table[usize::from(s)]
+        } else {
+            let t = (usize::from(s) + self.beyond) as f64 * self.s2;
+            t * t
+        }
+    }
 }
 
 /// For every position of every non-empty row, the steps to the row's nearest set bit, saturated at [`SATURATED`].
@@ -172,6 +193,19 @@ impl Along {
         // The last stored row's writes may have run into the empty row.
         steps[empty as usize..].fill(SATURATED);
         Along { start, empty, stored, steps, pad, stride }
+    }
+
+    /// `(s · s2)²` for every byte `s`; for a saturated one a lower bound of what it stands for (`(255 · s2)²`, or 0
+    /// when the steps are not stored).
+    fn step_squares(&self, s2: f64) -> [f64; 256] {
+        std::array::from_fn(|s| {
+            let t = s as f64 * s2;
+            if s == usize::from(SATURATED) && !self.stored {
+                0.0
+            } else {
+                t * t
+            }
+        })
     }
 
     /// The index of row `(i0, i1)` in the padded table.
@@ -306,20 +340,18 @@ impl RowGrid {
         // The margin holds a disc and a block past the extent.
         let pad = reach.map(|r| r.max(BLOCK));
         let rows_along = Along::new(&bits, [dims[0], dims[1]], words, dims[2], pad, limit);
-        let blocks_along = Along::new(&blocks, block_dims, words, dims[2], [0, 0], limit);
+        let tables = cached(&BLOCK_TABLES, spacing, || block_tables(spacing));
+        // The blocks' margin holds the tables' reach past the grid, so that a block walk needs no bounds checks.
+        let block_reach = tables.by_position.iter().flatten().fold([0, 0], |r, &(b0, b1, _)| {
+            [r[0].max(b0.unsigned_abs() as usize), r[1].max(b1.unsigned_abs() as usize)]
+        });
+        let blocks_along = Along::new(&blocks, block_dims, words, dims[2], block_reach, limit);
         let stride = rows_along.stride as isize;
         let disc_offsets = disc.rows.iter().map(|&(d0, d1, _)| (d0, d1)).collect();
         let disc_p = disc.rows.iter().map(|&(_, _, p)| p).collect();
         let disc_step = disc.rows.iter().map(|&(d0, d1, _)| d0 as isize * stride + d1 as isize).collect();
-        let step_sq = std::array::from_fn(|s| {
-            let t = s as f64 * spacing[2];
-            if s == usize::from(SATURATED) && !rows_along.stored {
-                0.0
-            } else {
-                t * t
-            }
-        });
-        let tables = cached(&BLOCK_TABLES, spacing, || block_tables(spacing));
+        let step_sq = rows_along.step_squares(spacing[2]);
+        let block_sq = blocks_along.step_squares(spacing[2]);
         let extent = [0, 1].map(|a| dims[a].saturating_sub(1) as f64 * spacing[a]);
         // Every block offset within the extent is in the tables: a query inside the extent never needs the tree.
         let covers_extent = extent[0] * extent[0] + extent[1] * extent[1] < tables.complete_sq;
@@ -328,7 +360,6 @@ impl RowGrid {
             block_dims,
             words,
             bits,
-            blocks,
             rows_along,
             blocks_along,
             disc_offsets,
@@ -336,21 +367,10 @@ impl RowGrid {
             disc_step,
             disc_complete_sq: disc.complete_sq,
             step_sq,
+            block_sq,
             tables,
             covers_extent,
             spacing,
-        }
-    }
-
-    /// The steps from `x` to the nearest set bit of a row known not to be empty, whose steps start at `start`;
-    /// `at = min(x, len − 1)`. `row` gives its bitmap when the steps are saturated.
-    #[inline(always)]
-    fn steps<'b>(along: &Along, start: u32, x: usize, at: usize, row: impl FnOnce() -> &'b [u64]) -> usize {
-        let s = along.steps[start as usize + at];
-        if s == SATURATED {
-            nearest_in_row(row(), x).map_or(usize::MAX, |i| i.abs_diff(x))
-        } else {
-            usize::from(s) + (x - at)
         }
     }
 
@@ -387,18 +407,12 @@ impl RowGrid {
         // Past the end of the rows, every step is `qx − at` more (rare: the query lies beyond the targets).
         let beyond = qx - at;
         let mut search = DiscSearch { best_sq, found: None, next: 0 };
+        let share = Share { table: &self.step_sq, beyond, s2 };
         loop {
             let stop = if beyond == 0 {
-                self.disc_pass(&mut search, base, at, 0, |s| self.step_sq[usize::from(s)])
+                self.disc_pass::<false>(&mut search, base, at, share)
             } else {
-                self.disc_pass(&mut search, base, at, beyond, |s| {
-                    if s == SATURATED {
-                        self.step_sq[usize::from(s)]
-                    } else {
-                        let t = (usize::from(s) + beyond) as f64 * s2;
-                        t * t
-                    }
-                })
+                self.disc_pass::<true>(&mut search, base, at, share)
             };
             match stop {
                 DiscStop::Certain => return (search.best_sq, search.found, true),
@@ -421,20 +435,19 @@ impl RowGrid {
         }
     }
 
-    /// Visits the disc's rows from `search.next` on in increasing distance, with one load per row: `share(byte)` is
-    /// the last axis' part of a row's candidate (for a saturated byte a lower bound). Stops when the next row lies at
+    /// Visits the disc's rows from `search.next` on in increasing distance, with one load per row (`share`: the last
+    /// axis' part of a row's candidate). Stops when the next row lies at
     /// least as far as the best candidate (certain), at the end of the disc, or at a saturated row whose bound beats
     /// the best (the caller scans it and goes on after it). `base` is the query's row in `rows_along`'s padded table,
     /// for a query with `qz < n0 + pad0` and `qy < n1 + pad1`; `at = min(qx, len − 1)`. Kept out of line: inlined into
     /// the query loop, its loop lost its registers to the caller's.
     #[inline(never)]
-    fn disc_pass(
+    fn disc_pass<const PAST: bool>(
         &self,
         search: &mut DiscSearch,
         base: usize,
         at: usize,
-        beyond: usize,
-        share: impl Fn(u8) -> f64,
+        share: Share<'_>,
     ) -> DiscStop {
         let rows = &self.rows_along;
         let (start, steps) = (&rows.start[..], &rows.steps[..]);
@@ -457,7 +470,7 @@ impl RowGrid {
                 break;
             }
             let s = byte(step);
-            let candidate = p + share(s);
+            let candidate = p + share.of::<PAST>(s);
             if candidate < best_sq {
                 if s == SATURATED {
                     stop = DiscStop::Saturated(next + i);
@@ -468,25 +481,133 @@ impl RowGrid {
             }
         }
         if best_k != usize::MAX {
-            search.found = Some((best_k, usize::from(byte(self.disc_step[best_k])) + beyond));
+            search.found = Some((best_k, usize::from(byte(self.disc_step[best_k])) + share.beyond));
         }
         search.best_sq = best_sq;
         stop
     }
 
+    /// Visits `table`'s blocks (offsets from the query's block, whose entry in `blocks_along`'s padded table is
+    /// `base`) in increasing distance of their nearest row, with one load per block: the block's OR-ed row gives a
+    /// lower bound for all its rows (`share` from `block_sq`).
+    /// Stops when the next block lies at least as far as `best_sq` (certain), at the end of the table, or at a block
+    /// whose lower bound beats `best_sq` (the caller opens it and goes on after it; returned as `Saturated`).
+    #[inline(never)]
+    fn block_pass<const PAST: bool>(
+        &self,
+        table: &[(i32, i32, f64)],
+        base: usize,
+        at: usize,
+        best_sq: f64,
+        share: Share<'_>,
+    ) -> DiscStop {
+        let blocks = &self.blocks_along;
+        let (start, steps, stride) = (&blocks.start[..], &blocks.steps[..], blocks.stride as isize);
+        for (i, &(b0, b1, p_min)) in table.iter().enumerate() {
+            if p_min >= best_sq {
+                // Every block that could hold a closer row was visited; the rest (in the table or beyond it) are
+                // farther.
+                return DiscStop::Certain;
+            }
+            // SAFETY: the caller puts the query's block inside the grid plus one pad, and the pad is the tables'
+            // reach, so the block lies in the padded table; its `len` bytes (stored, or a shared saturated row)
+            // start at its entry, and `at < len`.
+            let s = unsafe {
+                let first =
+                    *start.get_unchecked(base.wrapping_add_signed(b0 as isize * stride + b1 as isize));
+                *steps.get_unchecked(first as usize + at)
+            };
+            if p_min + share.of::<PAST>(s) < best_sq {
+                return DiscStop::Saturated(i);
+            }
+        }
+        DiscStop::End
+    }
+
+    /// Opens the block at `(z0, y0)` (block coordinates, inside the grid) for query `q`: its rows, each with its exact
+    /// row distance, except those of the disc already visited (`p ≤ skip_sq`). `share` from `step_sq`.
+    #[inline(never)]
+    fn open_block<const PAST: bool>(
+        &self,
+        q: &[u32; 3],
+        (z0, y0): (usize, usize),
+        at: usize,
+        skip_sq: f64,
+        best: &mut (f64, [u32; 3]),
+        share: Share<'_>,
+    ) {
+        let [s0, s1, s2] = self.spacing;
+        let (qz, qy, qx) = (q[0] as usize, q[1] as usize, q[2] as usize);
+        let rows = &self.rows_along;
+        let (start, steps) = (&rows.start[..], &rows.steps[..]);
+        // Rows past the extent lie in the padded table's margin (at least a block wide), all empty.
+        let (z0, y0) = (z0 * BLOCK, y0 * BLOCK);
+        let squares: [f64; BLOCK] = std::array::from_fn(|j| {
+            let c = ((y0 + j) as f64 - qy as f64) * s1;
+            c * c
+        });
+        let mut best_sq = best.0;
+        let mut best_row = None;
+        for z in z0..z0 + BLOCK {
+            let a = (z as f64 - qz as f64) * s0;
+            let a = a * a;
+            let first = rows.index(z, y0);
+            for (j, &c) in squares.iter().enumerate() {
+                let p = a + c;
+                if p >= best_sq || p <= skip_sq {
+                    continue;
+                }
+                // SAFETY: the block lies inside the grid, its rows inside the grid plus one block, which the padded
+                // table holds (its pad is at least a block); every row's `len` bytes start at its entry, `at < len`.
+                let (row_start, s) = unsafe {
+                    let row_start = *start.get_unchecked(first + j);
+                    (row_start, *steps.get_unchecked(row_start as usize + at))
+                };
+                let candidate = p + share.of::<PAST>(s);
+                if candidate >= best_sq {
+                    continue;
+                }
+                let mut found = usize::from(s) + (qx - at);
+                if s == SATURATED {
+                    if row_start == rows.empty {
+                        continue;
+                    }
+                    found = self.scan_row(z, y0 + j, qx);
+                    let t = found as f64 * s2;
+                    if p + t * t >= best_sq {
+                        continue;
+                    }
+                    best_sq = p + t * t;
+                } else {
+                    best_sq = candidate;
+                }
+                best_row = Some((z, y0 + j, found));
+            }
+        }
+        if let Some((z, y, found)) = best_row {
+            *best = (best_sq, self.target_at(z, y, qx, found));
+        }
+    }
+
     /// The steps from `qx` to the nearest target of disc row `k` of a query, by scanning the row's bitmap.
-    #[cold]
     fn scan_disc_row(&self, qz: usize, qy: usize, qx: usize, k: usize) -> usize {
         let (d0, d1) = self.disc_offsets[k];
-        let (z, y) = (qz.wrapping_add_signed(d0 as isize), qy.wrapping_add_signed(d1 as isize));
-        nearest_in_row(self.row(z * self.dims[1] + y), qx).map_or(usize::MAX, |i| i.abs_diff(qx))
+        self.scan_row(qz.wrapping_add_signed(d0 as isize), qy.wrapping_add_signed(d1 as isize), qx)
+    }
+
+    /// The steps from `x` to the nearest target of row `(z, y)` (not empty), by scanning its bitmap: for saturated
+    /// or unstored steps, rare enough to stay out of the search loops.
+    #[cold]
+    #[inline(never)]
+    fn scan_row(&self, z: usize, y: usize, x: usize) -> usize {
+        nearest_in_row(self.row(z * self.dims[1] + y), x).map_or(usize::MAX, |i| i.abs_diff(x))
     }
 
     /// The exact nearest target and its squared distance, unless it lies beyond the tables (then `None`: ask the
     /// tree). `best` is a target known from a neighbouring query with its squared distance (or +inf): it bounds
     /// the search from the start and is the answer when no row holds a closer one.
     fn nearest(&self, q: &[u32; 3], mut best: (f64, [u32; 3])) -> Option<(f64, [u32; 3])> {
-        let [s0, s1, s2] = self.spacing;
+        let s2 = self.spacing[2];
         let (qz, qy, qx) = (q[0] as usize, q[1] as usize, q[2] as usize);
         let rows = &self.rows_along;
         let at = qx.min(self.dims[2] - 1);
@@ -509,57 +630,43 @@ impl RowGrid {
         if best.0 <= self.disc_complete_sq {
             return Some(best);
         }
-        let blocks_along = &self.blocks_along;
+        let blocks = &self.blocks_along;
+        let (bz, by) = (qz / BLOCK, qy / BLOCK);
+        if bz >= self.block_dims[0] + blocks.pad[0] || by >= self.block_dims[1] + blocks.pad[1] {
+            // Farther from the targets than the tables reach: the tree answers.
+            return None;
+        }
         let table = &self.tables.by_position[(qz % BLOCK) * BLOCK + qy % BLOCK];
-        let (bz, by) = ((qz / BLOCK) as i64, (qy / BLOCK) as i64);
-        for &(b0, b1, p_min) in table.iter() {
-            if p_min >= best.0 {
-                // Every block that could hold a closer row was visited; the rest (in the table or beyond it) are
-                // farther.
-                return Some(best);
-            }
-            let (z0, y0) = (bz + i64::from(b0), by + i64::from(b1));
-            if z0 < 0 || y0 < 0 || z0 as usize >= self.block_dims[0] || y0 as usize >= self.block_dims[1] {
-                continue;
-            }
-            let (z0, y0) = (z0 as usize, y0 as usize);
-            let start = blocks_along.start[blocks_along.index(z0, y0)];
-            if start == blocks_along.empty {
-                continue;
-            }
-            let b = z0 * self.block_dims[1] + y0;
-            let row = || &self.blocks[b * self.words..(b + 1) * self.words];
-            let t = Self::steps(blocks_along, start, qx, at, row) as f64 * s2;
-            if p_min + t * t >= best.0 {
-                continue;
-            }
-            // Open the block: its rows, each with its exact row distance (the disc's rows were visited already).
-            // Rows past the extent lie in the padded table's margin (at least a block wide), all empty.
-            let (z0, y0) = (z0 * BLOCK, y0 * BLOCK);
-            let squares: [f64; BLOCK] = std::array::from_fn(|j| {
-                let c = ((y0 + j) as f64 - qy as f64) * s1;
-                c * c
-            });
-            for z in z0..z0 + BLOCK {
-                let a = (z as f64 - qz as f64) * s0;
-                let a = a * a;
-                let first = rows.index(z, y0);
-                for (j, &c) in squares.iter().enumerate() {
-                    let p = a + c;
-                    if p >= best.0 || p <= skip_sq {
-                        continue;
+        let base = blocks.index(bz, by);
+        let beyond = qx - at;
+        let (block_share, row_share) =
+            (Share { table: &self.block_sq, beyond, s2 }, Share { table: &self.step_sq, beyond, s2 });
+        let mut next = 0;
+        loop {
+            let stop = if beyond == 0 {
+                self.block_pass::<false>(&table[next..], base, at, best.0, block_share)
+            } else {
+                self.block_pass::<true>(&table[next..], base, at, best.0, block_share)
+            };
+            match stop {
+                DiscStop::Certain => return Some(best),
+                DiscStop::End => break,
+                DiscStop::Saturated(i) => {
+                    let k = next + i;
+                    let (b0, b1, _) = table[k];
+                    let (z0, y0) = (bz.wrapping_add_signed(b0 as isize), by.wrapping_add_signed(b1 as isize));
+                    // Blocks past the grid lie in the padded table's margin, all empty.
+                    if blocks.start
+                        [base.wrapping_add_signed(b0 as isize * blocks.stride as isize + b1 as isize)]
+                        != blocks.empty
+                    {
+                        if beyond == 0 {
+                            self.open_block::<false>(q, (z0, y0), at, skip_sq, &mut best, row_share);
+                        } else {
+                            self.open_block::<true>(q, (z0, y0), at, skip_sq, &mut best, row_share);
+                        }
                     }
-                    let start = rows.start[first + j];
-                    if start == rows.empty {
-                        continue;
-                    }
-                    let y = y0 + j;
-                    let steps = Self::steps(rows, start, qx, at, || self.row(z * self.dims[1] + y));
-                    let t = steps as f64 * s2;
-                    let candidate = p + t * t;
-                    if candidate < best.0 {
-                        best = (candidate, self.target_at(z, y, qx, steps));
-                    }
+                    next = k + 1;
                 }
             }
         }
