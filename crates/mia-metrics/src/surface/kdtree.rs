@@ -379,11 +379,23 @@ impl RowGrid {
         &self.bits[r * self.words..(r + 1) * self.words]
     }
 
-    /// The target `steps` along row `(z, y)` from `x`: the nearer of the two positions (the smaller on a tie).
+    /// The target `steps` along row `(z, y)` from `x`: the nearer of the two positions (the smaller on a tie). The
+    /// row's steps, just read by the search, tell whether the smaller one is a target (its step is 0), without the
+    /// bitmap; saturated steps leave it to the bitmap.
     fn target_at(&self, z: usize, y: usize, x: usize, steps: usize) -> [u32; 3] {
-        let row = &self.bits[(z * self.dims[1] + y) * self.words..][..self.words];
-        let x = match x.checked_sub(steps) {
-            Some(x) if x < self.dims[2] && row[x / 64] >> (x % 64) & 1 == 1 => x,
+        let rows = &self.rows_along;
+        let start = rows.start[rows.index(z, y)] as usize;
+        let below = x.checked_sub(steps).filter(|&b| b < self.dims[2]);
+        let x = match below {
+            Some(b) if rows.steps[start + b] == 0 => b,
+            Some(b) if rows.steps[start + b] == SATURATED => {
+                let row = &self.bits[(z * self.dims[1] + y) * self.words..][..self.words];
+                if row[b / 64] >> (b % 64) & 1 == 1 {
+                    b
+                } else {
+                    x + steps
+                }
+            }
             _ => x + steps,
         };
         [z as u32, y as u32, x as u32]
@@ -843,7 +855,7 @@ impl<'a> LatticeTree<'a> {
     /// Exact distance from `query` to the nearest point of the tree (+inf if the tree is empty).
     #[cfg(test)]
     pub(crate) fn nearest_distance(&self, query: &[u32; 3]) -> f64 {
-        self.nearest_after(query, &[]).distance
+        self.nearest_after(query, &[]).sq.sqrt()
     }
 
     /// The nearest target of `query`, hinted by queries answered before it (nearby ones in practice).
@@ -852,7 +864,7 @@ impl<'a> LatticeTree<'a> {
     /// and it is the answer if nothing closer turns up.
     fn nearest_after(&self, query: &[u32; 3], hints: &[Found]) -> Found {
         let Some(rows) = &self.local else {
-            return Found { distance: f64::INFINITY, target: *query };
+            return Found { sq: f64::INFINITY, target: *query };
         };
         let mut best = (f64::INFINITY, *query);
         for h in hints {
@@ -862,7 +874,7 @@ impl<'a> LatticeTree<'a> {
             }
         }
         if let Some((sq, target)) = rows.nearest(query, best) {
-            return Found { distance: sq.sqrt(), target };
+            return Found { sq, target };
         }
         let tree = self.tree.get_or_init(|| {
             let physical: Vec<[f64; 3]> = self.points.iter().map(|p| physical(p, self.spacing)).collect();
@@ -870,7 +882,7 @@ impl<'a> LatticeTree<'a> {
         });
         let found = tree.nearest_one::<SquaredEuclidean>(&physical(query, self.spacing));
         let target = self.points[found.item as usize];
-        Found { distance: lattice_distance(query, &target, self.spacing), target }
+        Found { sq: lattice_distance_sq(query, &target, self.spacing), target }
     }
 
     /// Distances of a run of queries in lattice order, appended to `out`. Each query is hinted by the one before it
@@ -881,7 +893,9 @@ impl<'a> LatticeTree<'a> {
         let mut found: Vec<Found> = Vec::with_capacity(queries.len());
         // The queries of the current row start at `row_start`; those of the row before it (when it is the previous
         // row of the same plane) are `above`, and `j` walks them along with the current query.
+        let first = out.len();
         let mut row_start = 0;
+        let mut prev = None;
         let mut above = 0..0;
         let mut j = 0;
         for (i, q) in queries.iter().enumerate() {
@@ -892,12 +906,14 @@ impl<'a> LatticeTree<'a> {
                 row_start = i;
             }
             let f = if known_zero.is_some_and(|z| z[i]) {
-                Found { distance: 0.0, target: *q }
+                Found { sq: 0.0, target: *q }
             } else {
                 let mut hints = [Found::NONE; 2];
                 let mut n = 0;
-                if let Some(prev) = found.last() {
-                    hints[0] = *prev;
+                // The previous answer from a register, not read back from `found` (a load right after the store
+                // of its parts would wait for them).
+                if let Some(prev) = prev {
+                    hints[0] = prev;
                     n = 1;
                 }
                 let adjacent = i > row_start && queries[i - 1][2] + 1 == q[2];
@@ -916,7 +932,13 @@ impl<'a> LatticeTree<'a> {
                 self.nearest_after(q, &hints[..n])
             };
             found.push(f);
-            out.push(f.distance);
+            prev = Some(f);
+            out.push(f.sq);
+        }
+        // The square roots at the end, in one pass that the compiler vectorises (one per query, each waited for,
+        // cost more).
+        for d in &mut out[first..] {
+            *d = d.sqrt();
         }
     }
 
@@ -977,15 +999,16 @@ impl<'a> LatticeTree<'a> {
     }
 }
 
-/// An answered query: its nearest target and the distance to it.
+/// An answered query: its nearest target and the squared distance to it.
 #[derive(Clone, Copy)]
 struct Found {
-    distance: f64,
+    /// The squared distance.
+    sq: f64,
     target: [u32; 3],
 }
 
 impl Found {
-    const NONE: Found = Found { distance: f64::INFINITY, target: [0; 3] };
+    const NONE: Found = Found { sq: f64::INFINITY, target: [0; 3] };
 }
 
 /// Physical coordinates of a lattice point.
@@ -994,11 +1017,12 @@ fn physical(p: &[u32; 3], spacing: [f64; 3]) -> [f64; 3] {
 }
 
 /// Exact Euclidean distance between two lattice points, in scipy's operation order.
+#[cfg(test)]
 pub(crate) fn lattice_distance(a: &[u32; 3], b: &[u32; 3], spacing: [f64; 3]) -> f64 {
     lattice_distance_sq(a, b, spacing).sqrt()
 }
 
-/// The square of [`lattice_distance`] (before its square root).
+/// The squared Euclidean distance between two lattice points, in scipy's operation order (before its square root).
 fn lattice_distance_sq(a: &[u32; 3], b: &[u32; 3], spacing: [f64; 3]) -> f64 {
     offset_distance_sq([0, 1, 2].map(|x| i64::from(a[x]) - i64::from(b[x])), spacing)
 }
@@ -1277,7 +1301,7 @@ pub(crate) mod tests {
             assert!(tree.transform_pays(&queries).is_some());
             let got = tree.nearest_distances(&queries, None);
             for (q, d) in queries.iter().zip(&got).step_by(7) {
-                assert_eq!(*d, tree.nearest_after(q, &[]).distance, "{q:?}");
+                assert_eq!(*d, tree.nearest_after(q, &[]).sq.sqrt(), "{q:?}");
                 assert_eq!(*d, brute_force(q, &targets, spacing), "{q:?}");
             }
             // The other way round, every query is close to its targets: the search answers.
