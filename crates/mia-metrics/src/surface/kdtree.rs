@@ -342,10 +342,7 @@ impl RowGrid {
         let rows_along = Along::new(&bits, [dims[0], dims[1]], words, dims[2], pad, limit);
         let tables = cached(&BLOCK_TABLES, spacing, || block_tables(spacing));
         // The blocks' margin holds the tables' reach past the grid, so that a block walk needs no bounds checks.
-        let block_reach = tables.by_position.iter().flatten().fold([0, 0], |r, &(b0, b1, _)| {
-            [r[0].max(b0.unsigned_abs() as usize), r[1].max(b1.unsigned_abs() as usize)]
-        });
-        let blocks_along = Along::new(&blocks, block_dims, words, dims[2], block_reach, limit);
+        let blocks_along = Along::new(&blocks, block_dims, words, dims[2], tables.reach, limit);
         let stride = rows_along.stride as isize;
         let disc_offsets = disc.rows.iter().map(|&(d0, d1, _)| (d0, d1)).collect();
         let disc_p = disc.rows.iter().map(|&(_, _, p)| p).collect();
@@ -766,6 +763,8 @@ fn disc_table(spacing: [f64; 3]) -> Disc {
 struct BlockTables {
     by_position: Vec<Vec<(i32, i32, f64)>>,
     complete_sq: f64,
+    /// The largest `|B0|` and `|B1|` in the tables.
+    reach: [usize; 2],
 }
 
 fn block_tables(spacing: [f64; 3]) -> BlockTables {
@@ -782,7 +781,7 @@ fn block_tables(spacing: [f64; 3]) -> BlockTables {
             std::cmp::Ordering::Less => r - (k * b + b - 1),
         }
     };
-    let by_position = (0..b * b)
+    let by_position: Vec<Vec<(i32, i32, f64)>> = (0..b * b)
         .map(|position| {
             let (r0, r1) = (position / b, position % b);
             let mut table = Vec::new();
@@ -799,7 +798,10 @@ fn block_tables(spacing: [f64; 3]) -> BlockTables {
             table
         })
         .collect();
-    BlockTables { by_position, complete_sq }
+    let reach = by_position.iter().flatten().fold([0, 0], |r: [usize; 2], &(b0, b1, _)| {
+        [r[0].max(b0.unsigned_abs() as usize), r[1].max(b1.unsigned_abs() as usize)]
+    });
+    BlockTables { by_position, complete_sq, reach }
 }
 
 /// Search tables depend on the spacing only: each is computed once per spacing and shared (a few per process).
