@@ -40,9 +40,12 @@ pub fn sample_rng(seed: u64, epoch: u64, sample_index: usize) -> ChaCha8Rng {
 /// The HDF5 C library serialises every call behind one global lock (hdf5-metno enables its thread-safe build), so
 /// two threads never execute inside the library at the same time, whether they share one file handle or open one
 /// each. A handle per reader gives no extra parallelism; what runs in parallel is everything outside the library:
-/// padding, channel selection, transforms, augmentation and batching. Datasets written by mia are contiguous and
-/// uncompressed (as pymia's), so the locked part is a plain copy of the sample's bytes; for metadata-only datasets
-/// the file decoding (the expensive part) happens outside the HDF5 library entirely.
+/// padding, channel selection, transforms, augmentation and batching. Arrays stored without filters, contiguous
+/// (pymia's layout, mia's default) or chunked (`--chunks` without `--compression`), are not read through the
+/// library at all: `mia_dataset::Dataset` copies them out of a read-only memory map of the file (a chunked array
+/// asks HDF5 once where each chunk lies), so those reads run in parallel. Compressed arrays are read through the
+/// library, one thread at a time. For metadata-only datasets the file decoding (the expensive part) happens outside
+/// the HDF5 library entirely.
 pub struct DataSource {
     source: Arc<dyn Source>,
     strategy: Box<dyn IndexingStrategy>,

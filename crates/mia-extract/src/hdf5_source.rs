@@ -37,9 +37,10 @@ fn convert(e: ReadError, category: &str, subject: usize) -> ExtractError {
 
 /// An HDF5 dataset written by pymia or mia (pixel data or metadata-only).
 ///
-/// Reads of contiguous, unfiltered arrays (pymia's layout, mia's default) are copies out of a read-only memory map
-/// of the file and do not take the HDF5 library's global lock, so loader workers read in parallel; chunked or
-/// compressed arrays are read through HDF5, one thread at a time.
+/// Reads of unfiltered arrays, contiguous (pymia's layout, mia's default) or chunked, are copies out of a read-only
+/// memory map of the file and do not take the HDF5 library's global lock (a chunked array takes it once per chunk,
+/// to learn where the chunk lies), so loader workers read in parallel; compressed arrays are read through HDF5, one
+/// thread at a time.
 impl Source for Dataset {
     fn subjects(&self) -> Result<Vec<String>> {
         Ok(Dataset::subjects(self).to_vec())
