@@ -608,10 +608,11 @@ impl Dataset {
             let map = self.mapped()?;
             let mut handle = None;
             let lookup = |offset: &[u64]| -> Result<Option<(u64, u64)>> {
-                if handle.is_none() {
-                    handle = Some(self.open_data(category, subject)?);
-                }
-                let ds = handle.as_ref().expect("opened above");
+                // The HDF5 dataset is opened for the first unknown chunk only.
+                let ds = match handle {
+                    Some(ref ds) => ds,
+                    None => handle.insert(self.open_data(category, subject)?),
+                };
                 chunk_address(ds, offset)
                     .map_err(self.h5err(format!("locating the chunk at {offset:?} of {}", location())))
             };
