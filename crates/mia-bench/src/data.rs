@@ -277,6 +277,19 @@ fn patch_chunks(dir: &Path, passes: usize, rows: &mut Rows) -> anyhow::Result<()
         FILE,
         &["loading", "hdf5", "patch", "per_sample_s"],
     ));
+    // The same patches as samples (`DataSource::get`, a fresh array each), as the headline rows time them.
+    let ds = DataSource::from_parts(std::sync::Arc::new(dataset), strategy("patch"))?
+        .with_extractor(DataExtractor::new(&["images"]));
+    let all: Vec<usize> = (0..ds.len()).collect();
+    let t = per_sample(&ds, &all, passes, false)?;
+    rows.push(row(
+        "data sample hdf5 patch (mia dataset chunked 84³, a patch per chunk)",
+        "pymia",
+        1,
+        &t,
+        FILE,
+        &["loading", "hdf5", "patch", "per_sample_s"],
+    ));
     Ok(())
 }
 
