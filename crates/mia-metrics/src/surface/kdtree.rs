@@ -50,8 +50,8 @@ pub(crate) struct LatticeTree<'a> {
 /// Rows of the disc that a query searches row by row before it goes to the blocks.
 const MAX_DISC_ROWS: usize = 128;
 
-/// Rows per block side: blocks of `BLOCK × BLOCK` rows (axes 0 and 1). Blocks of 3 × 3 rows took 2–4 % fewer
-/// instructions than 4 × 4 and as many as 2 × 2 (stop 19, `brain_multilabel` and `large_256` HDRFDST95).
+/// Rows per block side: blocks of `BLOCK × BLOCK` rows (axes 0 and 1). Blocks of 3 × 3 rows took 3 % fewer
+/// instructions than 4 × 4 on `large_256` HDRFDST95 and as many on `brain_multilabel` (stop 19).
 const BLOCK: usize = 3;
 
 /// About this many blocks of rows in each search table: the tables reach as far as 4096 blocks of 4 × 4 rows did
