@@ -113,14 +113,15 @@ struct DiscSearch {
     next: usize,
 }
 
-/// Why [`RowGrid::disc_pass`] stopped.
-enum DiscStop {
-    /// No closer row remains.
+/// Why a walk through the disc ([`RowGrid::disc_pass`]) or the blocks ([`RowGrid::block_pass`]) stopped.
+enum PassEnd {
+    /// No closer row or block remains.
     Certain,
-    /// The disc's rows are used up.
-    End,
-    /// This row's steps are saturated and their lower bound beats the best.
-    Saturated(usize),
+    /// The table is used up.
+    Exhausted,
+    /// This entry's lower bound beats the best: the caller looks at it (scans a saturated row, opens a block) and
+    /// goes on after it.
+    Visit(usize),
 }
 
 /// The last axis' share `(steps · s2)²` of a row's candidate from its byte `s`, for a query `beyond` positions past
@@ -426,9 +427,9 @@ impl RowGrid {
                 self.disc_pass::<true>(&mut search, base, at, share)
             };
             match stop {
-                DiscStop::Certain => return (search.best_sq, search.found, true),
-                DiscStop::End => return (search.best_sq, search.found, false),
-                DiscStop::Saturated(k) => {
+                PassEnd::Certain => return (search.best_sq, search.found, true),
+                PassEnd::Exhausted => return (search.best_sq, search.found, false),
+                PassEnd::Visit(k) => {
                     // The row's steps are saturated (or not stored) and their lower bound beats the best: scan it,
                     // unless it is empty.
                     if rows.start[base.wrapping_add_signed(self.disc_step[k])] != rows.empty {
@@ -459,7 +460,7 @@ impl RowGrid {
         base: usize,
         at: usize,
         share: Share<'_>,
-    ) -> DiscStop {
+    ) -> PassEnd {
         let rows = &self.rows_along;
         let (start, steps) = (&rows.start[..], &rows.steps[..]);
         // SAFETY (both loads): `qz < n0 + pad0` and `|Δ0| ≤ pad0` put the row inside the padded table's `n0 +
@@ -472,19 +473,19 @@ impl RowGrid {
         // Only the best's distance and row live through the loop; its steps are read again after it.
         let mut best_sq = search.best_sq;
         let mut best_k = usize::MAX;
-        let mut stop = DiscStop::End;
+        let mut stop = PassEnd::Exhausted;
         let next = search.next;
         for (i, (&p, &step)) in self.disc_p[next..].iter().zip(&self.disc_step[next..]).enumerate() {
             if p >= best_sq {
                 // Every row that could hold a closer target was visited.
-                stop = DiscStop::Certain;
+                stop = PassEnd::Certain;
                 break;
             }
             let s = byte(step);
             let candidate = p + share.of::<PAST>(s);
             if candidate < best_sq {
                 if s == SATURATED {
-                    stop = DiscStop::Saturated(next + i);
+                    stop = PassEnd::Visit(next + i);
                     break;
                 }
                 best_sq = candidate;
@@ -502,7 +503,7 @@ impl RowGrid {
     /// `base`) in increasing distance of their nearest row, with one load per block: the block's OR-ed row gives a
     /// lower bound for all its rows (`share` from `block_sq`).
     /// Stops when the next block lies at least as far as `best_sq` (certain), at the end of the table, or at a block
-    /// whose lower bound beats `best_sq` (the caller opens it and goes on after it; returned as `Saturated`).
+    /// whose lower bound beats `best_sq` (the caller opens it and goes on after it).
     #[inline(never)]
     fn block_pass<const PAST: bool>(
         &self,
@@ -511,14 +512,14 @@ impl RowGrid {
         at: usize,
         best_sq: f64,
         share: Share<'_>,
-    ) -> DiscStop {
+    ) -> PassEnd {
         let blocks = &self.blocks_along;
         let (start, steps, stride) = (&blocks.start[..], &blocks.steps[..], blocks.stride as isize);
         for (i, &(b0, b1, p_min)) in table.iter().enumerate() {
             if p_min >= best_sq {
                 // Every block that could hold a closer row was visited; the rest (in the table or beyond it) are
                 // farther.
-                return DiscStop::Certain;
+                return PassEnd::Certain;
             }
             // SAFETY: the caller puts the query's block inside the grid plus one pad, and the pad is the tables'
             // reach, so the block lies in the padded table; its `len` bytes (stored, or a shared saturated row)
@@ -529,10 +530,10 @@ impl RowGrid {
                 *steps.get_unchecked(first as usize + at)
             };
             if p_min + share.of::<PAST>(s) < best_sq {
-                return DiscStop::Saturated(i);
+                return PassEnd::Visit(i);
             }
         }
-        DiscStop::End
+        PassEnd::Exhausted
     }
 
     /// Opens the block at `(z0, y0)` (block coordinates, inside the grid) for query `q`: its rows, each with its exact
@@ -660,9 +661,9 @@ impl RowGrid {
                 self.block_pass::<true>(&table[next..], base, at, best.0, block_share)
             };
             match stop {
-                DiscStop::Certain => return Some(best),
-                DiscStop::End => break,
-                DiscStop::Saturated(i) => {
+                PassEnd::Certain => return Some(best),
+                PassEnd::Exhausted => break,
+                PassEnd::Visit(i) => {
                     let k = next + i;
                     let (b0, b1, _) = table[k];
                     let (z0, y0) = (bz.wrapping_add_signed(b0 as isize), by.wrapping_add_signed(b1 as isize));
