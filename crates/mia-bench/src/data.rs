@@ -277,6 +277,25 @@ fn patch_chunks(dir: &Path, passes: usize, rows: &mut Rows) -> anyhow::Result<()
         FILE,
         &["loading", "hdf5", "patch", "per_sample_s"],
     ));
+    // Zero-copy views: every patch of the grid lies in one chunk.
+    let view_pass = || -> anyhow::Result<f64> {
+        let t = Instant::now();
+        for (s, e) in &samples {
+            let view = dataset.view::<f32>("images", *s, e)?.context("a patch of the grid is one chunk")?;
+            std::hint::black_box(view.len());
+        }
+        Ok(t.elapsed().as_secs_f64() / samples.len() as f64)
+    };
+    view_pass()?;
+    let t: Vec<f64> = (0..passes).map(|_| view_pass()).collect::<anyhow::Result<_>>()?;
+    rows.push(row(
+        "data sample hdf5 patch zero-copy view (mia dataset chunked 84³, memory map)",
+        "pymia",
+        1,
+        &t,
+        FILE,
+        &["loading", "hdf5", "patch", "per_sample_s"],
+    ));
     // The same patches as samples (`DataSource::get`, a fresh array each), as the headline rows time them.
     let ds = DataSource::from_parts(std::sync::Arc::new(dataset), strategy("patch"))?
         .with_extractor(DataExtractor::new(&["images"]));

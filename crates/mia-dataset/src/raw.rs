@@ -95,28 +95,30 @@ impl ChunkIndex {
         self.chunk.iter().product::<usize>() * self.element_size
     }
 
-    /// Copies the selection `ranges` (one per axis, inside the array) from the file's bytes `file` into `dst`
-    /// (exactly the selection's bytes, C order). `lookup(offset)` gives the address and stored size of the chunk
-    /// whose first element is at `offset` (`None`: never written); it is called only for chunks not asked before.
-    pub(crate) fn copy<E>(
+    /// The first and last chunk (grid positions) that the selection `ranges` (non-empty, inside the array) touches.
+    fn grid_box(&self, ranges: &[Range<usize>]) -> (Vec<usize>, Vec<usize>) {
+        let first = ranges.iter().zip(&self.chunk).map(|(r, &c)| r.start / c).collect();
+        let last = ranges.iter().zip(&self.chunk).map(|(r, &c)| (r.end - 1) / c).collect();
+        (first, last)
+    }
+
+    /// The position of chunk `g` in the address table.
+    fn linear(&self, g: &[usize]) -> usize {
+        g.iter().zip(&self.grid).fold(0, |a, (&i, &n)| a * n + i)
+    }
+
+    /// Makes sure the addresses of the chunks from `first` to `last` are known (asking `lookup` for the unknown
+    /// ones), written, and inside a file of `file_len` bytes.
+    fn locate<E>(
         &self,
-        file: &[u8],
-        ranges: &[Range<usize>],
-        dst: &mut [u8],
-        mut lookup: impl FnMut(&[u64]) -> Result<Option<(u64, u64)>, E>,
+        file_len: usize,
+        first: &[usize],
+        last: &[usize],
+        lookup: &mut impl FnMut(&[u64]) -> Result<Option<(u64, u64)>, E>,
     ) -> Result<Result<(), ChunkMiss>, E> {
-        let ndim = self.shape.len();
-        if ranges.iter().any(Range::is_empty) {
-            return Ok(Ok(()));
-        }
-        let first: Vec<usize> = ranges.iter().zip(&self.chunk).map(|(r, &c)| r.start / c).collect();
-        let last: Vec<usize> = ranges.iter().zip(&self.chunk).map(|(r, &c)| (r.end - 1) / c).collect();
-        let chunks = || GridBox { first: &first, last: &last, next: Some(first.clone()) };
-        let linear = |g: &[usize]| g.iter().zip(&self.grid).fold(0, |a, (&i, &n)| a * n + i);
-        // Every address first (HDF5 asked only for the unknown ones), so that a miss leaves `dst` untouched.
         let bytes = self.chunk_bytes() as u64;
-        for g in chunks() {
-            let slot = &self.addresses[linear(&g)];
+        for g in (GridBox { first, last, next: Some(first.to_vec()) }) {
+            let slot = &self.addresses[self.linear(&g)];
             let mut address = slot.load(Ordering::Relaxed);
             if address == UNKNOWN {
                 let offset: Vec<u64> = g.iter().zip(&self.chunk).map(|(&i, &c)| (i * c) as u64).collect();
@@ -134,21 +136,72 @@ impl ChunkIndex {
             if address == ABSENT {
                 return Ok(Err(ChunkMiss::Absent));
             }
-            if address.checked_add(bytes).is_none_or(|end| end > file.len() as u64) {
+            if address.checked_add(bytes).is_none_or(|end| end > file_len as u64) {
                 return Ok(Err(ChunkMiss::Corrupt(format!(
-                    "the chunk at byte {address}+{bytes} lies past the end of the file ({} bytes)",
-                    file.len()
+                    "the chunk at byte {address}+{bytes} lies past the end of the file ({file_len} bytes)"
                 ))));
             }
         }
+        Ok(Ok(()))
+    }
+
+    /// For a selection `ranges` (non-empty, inside the array) that lies in one chunk: that chunk's bytes in a file of
+    /// `file_len` bytes, its shape, and the selection relative to it; `Ok(Ok(None))` when the selection spans
+    /// several chunks. `lookup` as for [`ChunkIndex::copy`].
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn single<E>(
+        &self,
+        file_len: usize,
+        ranges: &[Range<usize>],
+        mut lookup: impl FnMut(&[u64]) -> Result<Option<(u64, u64)>, E>,
+    ) -> Result<Result<Option<(Range<usize>, Vec<Range<usize>>)>, ChunkMiss>, E> {
+        let (first, last) = self.grid_box(ranges);
+        if first != last {
+            return Ok(Ok(None));
+        }
+        if let Err(miss) = self.locate(file_len, &first, &last, &mut lookup)? {
+            return Ok(Err(miss));
+        }
+        // Known, written and inside the file: checked by `locate`.
+        let address = self.addresses[self.linear(&first)].load(Ordering::Relaxed) as usize;
+        let local =
+            ranges.iter().zip(&first).zip(&self.chunk).map(|((r, &g), &c)| r.start - g * c..r.end - g * c);
+        Ok(Ok(Some((address..address + self.chunk_bytes(), local.collect()))))
+    }
+
+    /// The shape of a chunk (edge chunks are stored at this shape too).
+    pub(crate) fn chunk_shape(&self) -> &[usize] {
+        &self.chunk
+    }
+
+    /// Copies the selection `ranges` (one per axis, inside the array) from the file's bytes `file` into `dst`
+    /// (exactly the selection's bytes, C order). `lookup(offset)` gives the address and stored size of the chunk
+    /// whose first element is at `offset` (`None`: never written); it is called only for chunks not asked before.
+    pub(crate) fn copy<E>(
+        &self,
+        file: &[u8],
+        ranges: &[Range<usize>],
+        dst: &mut [u8],
+        mut lookup: impl FnMut(&[u64]) -> Result<Option<(u64, u64)>, E>,
+    ) -> Result<Result<(), ChunkMiss>, E> {
+        let ndim = self.shape.len();
+        if ranges.iter().any(Range::is_empty) {
+            return Ok(Ok(()));
+        }
+        let (first, last) = self.grid_box(ranges);
+        // Every address first (HDF5 asked only for the unknown ones), so that a miss leaves `dst` untouched.
+        if let Err(miss) = self.locate(file.len(), &first, &last, &mut lookup)? {
+            return Ok(Err(miss));
+        }
+        let bytes = self.chunk_bytes();
         let mut chunk_shape = self.chunk.clone();
         chunk_shape.push(self.element_size);
         let mut dst_shape: Vec<usize> = ranges.iter().map(Range::len).collect();
         dst_shape.push(self.element_size);
-        for g in chunks() {
-            // Checked above: known, written and inside the file.
-            let address = self.addresses[linear(&g)].load(Ordering::Relaxed) as usize;
-            let src = &file[address..address + bytes as usize];
+        for g in (GridBox { first: &first, last: &last, next: Some(first.clone()) }) {
+            // Checked by `locate`: known, written and inside the file.
+            let address = self.addresses[self.linear(&g)].load(Ordering::Relaxed) as usize;
+            let src = &file[address..address + bytes];
             let mut local = Vec::with_capacity(ndim + 1);
             let mut start = Vec::with_capacity(ndim + 1);
             for a in 0..ndim {
@@ -327,6 +380,24 @@ mod tests {
             }
             assert!(asked.values().all(|&n| n == 1), "each chunk's address is asked once: {asked:?}");
         }
+    }
+
+    #[test]
+    fn a_selection_inside_one_chunk_is_that_chunk() {
+        let (shape, chunk) = ([5, 7, 3], [2, 3, 3]);
+        let (file, addresses) = chunked_file(&shape, &chunk);
+        let index = ChunkIndex::new(&shape, &chunk, 2).unwrap();
+        let lookup = |o: &[u64]| -> Result<_, ()> { Ok(Some((addresses[o], 36))) };
+        let (span, local) = index.single(file.len(), &[2..4, 3..5, 1..2], lookup).unwrap().unwrap().unwrap();
+        assert_eq!(span.start as u64, addresses[&vec![2, 3, 0]]);
+        assert_eq!(span.len(), 36);
+        assert_eq!(local, vec![0..2, 0..2, 1..2]);
+        // Element (2, 3, 1) is the chunk's element (0, 0, 1): value 2·21 + 3·3 + 1.
+        assert_eq!(u16::from_ne_bytes([file[span.start + 2], file[span.start + 3]]), 52);
+        assert_eq!(index.single(file.len(), &[1..3, 0..1, 0..1], lookup), Ok(Ok(None)), "two chunks");
+        let absent = |_: &[u64]| -> Result<_, ()> { Ok(None) };
+        let fresh = ChunkIndex::new(&shape, &chunk, 2).unwrap();
+        assert_eq!(fresh.single(file.len(), &[0..1, 0..1, 0..1], absent), Ok(Err(ChunkMiss::Absent)));
     }
 
     #[test]

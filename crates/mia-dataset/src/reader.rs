@@ -466,25 +466,55 @@ impl Dataset {
 
     /// A zero-copy view of part of a subject's array (or all of it with [`IndexExpression::whole`]), straight
     /// from the memory-mapped file: no copy, no allocation, the pages are read when the view is. Axes indexed by
-    /// a single position are dropped, as in [`Dataset::read`]. `None` when the array is not contiguous,
-    /// unfiltered and native-endian (chunked or compressed datasets) or its bytes are not aligned for `T`; then
-    /// use [`Dataset::read`] or [`Dataset::read_into`]. `T` must be the category's element type.
+    /// a single position are dropped, as in [`Dataset::read`]. Chunked arrays without filters give a view when the
+    /// selection lies in one chunk (a patch of the grid the chunks were created for). `None` when the array is
+    /// compressed or not native-endian, a chunked selection spans several chunks or touches one never written, or
+    /// the bytes are not aligned for `T`; then use [`Dataset::read`] or [`Dataset::read_into`]. `T` must be the
+    /// category's element type.
     pub fn view<T: Element>(
         &self,
         category: &str,
         subject: usize,
         index: &IndexExpression,
     ) -> Result<Option<ArrayViewD<'_, T>>> {
-        let (l, resolved) = self.typed_selection::<T>(category, subject, index, "view")?;
+        let (l, mut resolved) = self.typed_selection::<T>(category, subject, index, "view")?;
         let location = || loc::data_entry(category, subject, self.subjects.len());
-        let Some(bytes) = self.raw_bytes(category, subject)? else { return Ok(None) };
+        // The bytes and shape of the array, or of the one chunk that holds the selection (then the selection is
+        // made relative to it).
+        let (bytes, shape) = match (self.raw_bytes(category, subject)?, &l.chunks) {
+            (Some(bytes), _) => (bytes, &l.shape[..]),
+            (None, Some(chunks)) if resolved.iter().all(|(r, _)| !r.is_empty()) => {
+                let map = self.mapped()?;
+                let ranges: Vec<_> = resolved.iter().map(|(r, _)| r.clone()).collect();
+                let mut handle = None;
+                let lookup = |offset: &[u64]| self.chunk_lookup(&mut handle, category, subject, offset);
+                match chunks.single(map.len(), &ranges, lookup)? {
+                    Ok(Some((span, local))) => {
+                        for ((r, _), local) in resolved.iter_mut().zip(local) {
+                            *r = local;
+                        }
+                        (&map[span], chunks.chunk_shape())
+                    }
+                    // Several chunks, or one never written: no view (`read` supplies the fill value).
+                    Ok(None) | Err(ChunkMiss::Absent) => return Ok(None),
+                    Err(ChunkMiss::Corrupt(message)) => {
+                        return Err(ReadError::Layout {
+                            path: self.path.clone(),
+                            location: location(),
+                            message,
+                        })
+                    }
+                }
+            }
+            _ => return Ok(None),
+        };
         // SAFETY: `Element` is sealed to the primitive integer and float types, for which every bit pattern is a
         // valid value; `align_to` puts only whole, aligned elements in the middle slice.
         let (head, values, tail) = unsafe { bytes.align_to::<T>() };
         if !head.is_empty() || !tail.is_empty() {
             return Ok(None);
         }
-        let mut view = ArrayViewD::from_shape(IxDyn(&l.shape), values).map_err(|e| ReadError::Buffer {
+        let mut view = ArrayViewD::from_shape(IxDyn(shape), values).map_err(|e| ReadError::Buffer {
             path: self.path.clone(),
             location: location(),
             message: e.to_string(),
@@ -607,15 +637,7 @@ impl Dataset {
             let ranges: Vec<_> = resolved.iter().map(|(r, _)| r.clone()).collect();
             let map = self.mapped()?;
             let mut handle = None;
-            let lookup = |offset: &[u64]| -> Result<Option<(u64, u64)>> {
-                // The HDF5 dataset is opened for the first unknown chunk only.
-                let ds = match handle {
-                    Some(ref ds) => ds,
-                    None => handle.insert(self.open_data(category, subject)?),
-                };
-                chunk_address(ds, offset)
-                    .map_err(self.h5err(format!("locating the chunk at {offset:?} of {}", location())))
-            };
+            let lookup = |offset: &[u64]| self.chunk_lookup(&mut handle, category, subject, offset);
             match chunks.copy(map, &ranges, as_bytes_mut(out), lookup)? {
                 Ok(()) => return Ok(out_shape),
                 // HDF5 supplies the fill value of chunks never written.
@@ -634,6 +656,25 @@ impl Dataset {
             *o = *v;
         }
         Ok(out_shape)
+    }
+
+    /// Where the chunk of a subject's array whose first element is at `offset` lies ([`chunk_address`]); `handle`
+    /// holds the HDF5 dataset, opened for the first chunk asked.
+    fn chunk_lookup(
+        &self,
+        handle: &mut Option<hdf5::Dataset>,
+        category: &str,
+        subject: usize,
+        offset: &[u64],
+    ) -> Result<Option<(u64, u64)>> {
+        let ds = match handle {
+            Some(ds) => ds,
+            None => handle.insert(self.open_data(category, subject)?),
+        };
+        chunk_address(ds, offset).map_err(self.h5err(format!(
+            "locating the chunk at {offset:?} of {}",
+            loc::data_entry(category, subject, self.subjects.len())
+        )))
     }
 
     /// The strings of a subject's string entry (e.g. pymia's `gender`), in C order.

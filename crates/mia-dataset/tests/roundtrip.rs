@@ -234,8 +234,25 @@ fn uncompressed_chunks_are_read_from_the_file_like_contiguous_arrays() {
                 if let Ok(labels) = labels {
                     assert_eq!(c.read("labels", subject, index).unwrap(), labels, "{name}: labels {index}");
                 }
+                // A selection inside one chunk is also a zero-copy view of the file.
+                if let Some(view) = c.view::<f32>("images", subject, index).unwrap() {
+                    assert_eq!(ImageData::F32(view.to_owned()), want, "{name}: view {index}");
+                }
             }
         }
+        let one_chunk = match name {
+            "auto" => IndexExpression::at_axis(0, AxisIndex::Index(11)),
+            "patch grid" => IndexExpression::patch(&[10, 15, 20], &[10, 15, 20]),
+            _ => IndexExpression::new(vec![
+                AxisIndex::Range { start: 7, stop: 14 },
+                AxisIndex::Range { start: 11, stop: 22 },
+                AxisIndex::Range { start: 13, stop: 26 },
+                AxisIndex::Index(1),
+            ]),
+        };
+        assert!(c.view::<f32>("images", 1, &one_chunk).unwrap().is_some(), "{name}: {one_chunk}");
+        let spanning = IndexExpression::patch(&[3, 4, 5], &[9, 10, 11]);
+        assert!(c.view::<f32>("images", 1, &spanning).unwrap().is_none(), "{name}: {spanning}");
     }
 }
 
