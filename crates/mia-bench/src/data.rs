@@ -160,27 +160,13 @@ pub(crate) fn run(o: &Options, rows: &mut Rows) -> anyhow::Result<()> {
 /// cells is within 1.25× of that copy; both rows are divided by pymia's `DataExtractor` time for context.
 fn read_into_and_memcpy(h5: &Path, passes: usize, rows: &mut Rows) -> anyhow::Result<()> {
     let dataset = Dataset::open(h5)?;
-    let n_subjects = dataset.subjects().len();
     for st in STRATEGIES {
         if !wanted(&format!("data sample hdf5 {st} read_into")) {
             continue;
         }
-        let shape = dataset.shape("images", 0)?;
-        let expressions = strategy(st).indices(&shape)?;
-        let samples: Vec<(usize, IndexExpression)> =
-            (0..n_subjects).flat_map(|s| expressions.iter().map(move |e| (s, e.clone()))).collect();
-        let len: usize = dataset.selection_shape("images", 0, &expressions[0])?.iter().product();
+        let (samples, len) = grid_samples(&dataset, st)?;
         let mut buffer = vec![0f32; len];
-        let mut read_pass = || -> anyhow::Result<f64> {
-            let t = Instant::now();
-            for (s, e) in &samples {
-                dataset.read_into("images", *s, e, &mut buffer)?;
-                std::hint::black_box(&buffer);
-            }
-            Ok(t.elapsed().as_secs_f64() / samples.len() as f64)
-        };
-        read_pass()?;
-        let t: Vec<f64> = (0..passes).map(|_| read_pass()).collect::<anyhow::Result<_>>()?;
+        let t = time_read_into(&dataset, &samples, &mut buffer, passes)?;
         rows.push(row(
             &format!("data sample hdf5 {st} read_into (reused buffer)"),
             "pymia",
@@ -191,17 +177,7 @@ fn read_into_and_memcpy(h5: &Path, passes: usize, rows: &mut Rows) -> anyhow::Re
         ));
         // Beyond the copy limit: a zero-copy view of the sample in the memory-mapped file (what is timed is
         // getting the view; its pages are read when the consumer reads them).
-        if dataset.view::<f32>("images", 0, &expressions[0])?.is_some() {
-            let view_pass = || -> anyhow::Result<f64> {
-                let t = Instant::now();
-                for (s, e) in &samples {
-                    let view = dataset.view::<f32>("images", *s, e)?;
-                    std::hint::black_box(view.map(|v| v.len()));
-                }
-                Ok(t.elapsed().as_secs_f64() / samples.len() as f64)
-            };
-            view_pass()?;
-            let t: Vec<f64> = (0..passes).map(|_| view_pass()).collect::<anyhow::Result<_>>()?;
+        if let Some(t) = time_views(&dataset, &samples, passes)? {
             rows.push(row(
                 &format!("data sample hdf5 {st} zero-copy view (memory map)"),
                 "pymia",
@@ -215,17 +191,14 @@ fn read_into_and_memcpy(h5: &Path, passes: usize, rows: &mut Rows) -> anyhow::Re
         // larger than the caches (64 MiB and at least two samples), as the dataset's samples come from memory.
         let source = vec![1f32; (len * 2).max(16 << 20)];
         let windows = source.len() / len;
-        let mut copy_pass = || {
-            let t = Instant::now();
+        let t = timed_passes(passes, samples.len(), || {
             for k in 0..samples.len() {
                 let offset = (k % windows) * len;
                 buffer.copy_from_slice(&source[offset..offset + len]);
                 std::hint::black_box(&buffer);
             }
-            t.elapsed().as_secs_f64() / samples.len() as f64
-        };
-        copy_pass();
-        let t: Vec<f64> = (0..passes).map(|_| copy_pass()).collect();
+            Ok(())
+        })?;
         rows.push(row(
             &format!("memcpy of a {st} sample's bytes (reused buffer; the floor)"),
             "pymia",
@@ -254,21 +227,8 @@ fn patch_chunks(dir: &Path, passes: usize, rows: &mut Rows) -> anyhow::Result<()
     };
     create_dataset(&subjects, &target, &FileLoader::new(), &[], &options)?;
     let dataset = Dataset::open(&target)?;
-    let expressions = strategy("patch").indices(&dataset.shape("images", 0)?)?;
-    let samples: Vec<(usize, IndexExpression)> =
-        (0..dataset.subjects().len()).flat_map(|s| expressions.iter().map(move |e| (s, e.clone()))).collect();
-    let len: usize = dataset.selection_shape("images", 0, &expressions[0])?.iter().product();
-    let mut buffer = vec![0f32; len];
-    let mut read_pass = || -> anyhow::Result<f64> {
-        let t = Instant::now();
-        for (s, e) in &samples {
-            dataset.read_into("images", *s, e, &mut buffer)?;
-            std::hint::black_box(&buffer);
-        }
-        Ok(t.elapsed().as_secs_f64() / samples.len() as f64)
-    };
-    read_pass()?;
-    let t: Vec<f64> = (0..passes).map(|_| read_pass()).collect::<anyhow::Result<_>>()?;
+    let (samples, len) = grid_samples(&dataset, "patch")?;
+    let t = time_read_into(&dataset, &samples, &mut vec![0f32; len], passes)?;
     rows.push(row(
         "data sample hdf5 patch read_into (reused buffer; mia dataset chunked 84³, a patch per chunk)",
         "pymia",
@@ -278,16 +238,8 @@ fn patch_chunks(dir: &Path, passes: usize, rows: &mut Rows) -> anyhow::Result<()
         &["loading", "hdf5", "patch", "per_sample_s"],
     ));
     // Zero-copy views: every patch of the grid lies in one chunk.
-    let view_pass = || -> anyhow::Result<f64> {
-        let t = Instant::now();
-        for (s, e) in &samples {
-            let view = dataset.view::<f32>("images", *s, e)?.context("a patch of the grid is one chunk")?;
-            std::hint::black_box(view.len());
-        }
-        Ok(t.elapsed().as_secs_f64() / samples.len() as f64)
-    };
-    view_pass()?;
-    let t: Vec<f64> = (0..passes).map(|_| view_pass()).collect::<anyhow::Result<_>>()?;
+    let t =
+        time_views(&dataset, &samples, passes)?.context("a patch of the grid is one chunk: it has a view")?;
     rows.push(row(
         "data sample hdf5 patch zero-copy view (mia dataset chunked 84³, memory map)",
         "pymia",
@@ -310,6 +262,67 @@ fn patch_chunks(dir: &Path, passes: usize, rows: &mut Rows) -> anyhow::Result<()
         &["loading", "hdf5", "patch", "per_sample_s"],
     ));
     Ok(())
+}
+
+/// Every (subject, index expression) of strategy `st` over the dataset's images, and a sample's element count.
+fn grid_samples(dataset: &Dataset, st: &str) -> anyhow::Result<(Vec<(usize, IndexExpression)>, usize)> {
+    let expressions = strategy(st).indices(&dataset.shape("images", 0)?)?;
+    let len = dataset.selection_shape("images", 0, &expressions[0])?.iter().product();
+    let samples =
+        (0..dataset.subjects().len()).flat_map(|s| expressions.iter().map(move |e| (s, e.clone()))).collect();
+    Ok((samples, len))
+}
+
+/// Seconds per sample of each of `passes` passes of `pass` (after one untimed pass).
+fn timed_passes(
+    passes: usize,
+    samples: usize,
+    mut pass: impl FnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<Vec<f64>> {
+    pass()?;
+    (0..passes)
+        .map(|_| {
+            let t = Instant::now();
+            pass()?;
+            Ok(t.elapsed().as_secs_f64() / samples as f64)
+        })
+        .collect()
+}
+
+/// `Dataset::read_into` of every sample into one reused buffer, per pass.
+fn time_read_into(
+    dataset: &Dataset,
+    samples: &[(usize, IndexExpression)],
+    buffer: &mut [f32],
+    passes: usize,
+) -> anyhow::Result<Vec<f64>> {
+    timed_passes(passes, samples.len(), || {
+        for (s, e) in samples {
+            dataset.read_into("images", *s, e, buffer)?;
+            std::hint::black_box(&buffer);
+        }
+        Ok(())
+    })
+}
+
+/// Getting a zero-copy view of every sample (its pages are read when the consumer reads them), per pass; `None`
+/// when the first sample has no view (chunked across samples, compressed, or unaligned).
+fn time_views(
+    dataset: &Dataset,
+    samples: &[(usize, IndexExpression)],
+    passes: usize,
+) -> anyhow::Result<Option<Vec<f64>>> {
+    let (s0, e0) = &samples[0];
+    if dataset.view::<f32>("images", *s0, e0)?.is_none() {
+        return Ok(None);
+    }
+    timed_passes(passes, samples.len(), || {
+        for (s, e) in samples {
+            std::hint::black_box(dataset.view::<f32>("images", *s, e)?.map(|v| v.len()));
+        }
+        Ok(())
+    })
+    .map(Some)
 }
 
 /// Loader throughput: every slice of every subject, batches of 32, on every core (one worker per core).

@@ -18,11 +18,7 @@ use std::ops::Range;
 pub fn copy_region<T: Copy>(src: &[T], shape: &[usize], ranges: &[Range<usize>], dst: &mut [T]) {
     let ndim = shape.len();
     debug_assert_eq!(ranges.len(), ndim);
-    // Strides in elements.
-    let mut strides = vec![1usize; ndim];
-    for i in (0..ndim.saturating_sub(1)).rev() {
-        strides[i] = strides[i + 1] * shape[i + 1];
-    }
+    let strides = c_strides(shape);
     if ndim == 0 {
         dst.copy_from_slice(&src[..1]);
         return;
@@ -83,6 +79,15 @@ pub fn copy_region<T: Copy>(src: &[T], shape: &[usize], ranges: &[Range<usize>],
     }
 }
 
+/// The strides in elements of a C-ordered array of `shape`.
+fn c_strides(shape: &[usize]) -> Vec<usize> {
+    let mut strides = vec![1usize; shape.len()];
+    for i in (0..shape.len().saturating_sub(1)).rev() {
+        strides[i] = strides[i + 1] * shape[i + 1];
+    }
+    strides
+}
+
 /// How many short runs ahead [`copy_region`] prefetches.
 const PREFETCH_RUNS: usize = 4;
 
@@ -140,14 +145,7 @@ pub fn copy_box<T: Copy>(
     if src_ranges.iter().any(|r| r.is_empty()) {
         return;
     }
-    let strides = |shape: &[usize]| {
-        let mut s = vec![1usize; ndim];
-        for i in (0..ndim.saturating_sub(1)).rev() {
-            s[i] = s[i + 1] * shape[i + 1];
-        }
-        s
-    };
-    let (ss, ds) = (strides(src_shape), strides(dst_shape));
+    let (ss, ds) = (c_strides(src_shape), c_strides(dst_shape));
     // Axes from `whole` on are whole in both arrays (same extent, the box spans them): one run covers them and the
     // box's range of the axis before.
     let mut whole = ndim;

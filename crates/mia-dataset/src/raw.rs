@@ -53,7 +53,6 @@ pub(crate) const MAX_INDEXED_CHUNKS: usize = 1 << 20;
 /// grid (C order), each asked of HDF5 on first use and kept.
 #[derive(Debug)]
 pub(crate) struct ChunkIndex {
-    shape: Vec<usize>,
     chunk: Vec<usize>,
     grid: Vec<usize>,
     element_size: usize,
@@ -82,7 +81,6 @@ impl ChunkIndex {
             return None;
         }
         Some(ChunkIndex {
-            shape: shape.to_vec(),
             chunk: chunk.to_vec(),
             grid,
             element_size,
@@ -184,7 +182,7 @@ impl ChunkIndex {
         dst: &mut [u8],
         mut lookup: impl FnMut(&[u64]) -> Result<Option<(u64, u64)>, E>,
     ) -> Result<Result<(), ChunkMiss>, E> {
-        let ndim = self.shape.len();
+        let ndim = self.chunk.len();
         if ranges.iter().any(Range::is_empty) {
             return Ok(Ok(()));
         }
