@@ -310,9 +310,100 @@ pub fn stack_last<T: Copy + Default + Send + 'static>(parts: &[ArrayViewD<'_, T>
     ArrayD::from_shape_vec(IxDyn(&shape), buffer.into_vec()).ok()
 }
 
+/// [`stack_last`] of arrays given as their bytes: each part holds the elements of one array of `shape` and
+/// `pixel_type` in C order and this machine's byte order, with any alignment (the voxels of a memory-mapped file,
+/// e.g.). The result has shape `shape + (parts,)`. `None` without parts, or when a part's length is not the
+/// shape's byte size.
+pub fn stack_last_bytes(parts: &[&[u8]], pixel_type: PixelType, shape: &[usize]) -> Option<ImageData> {
+    fn typed<T: IntoImageData>(parts: &[&[u8]], shape: &[usize]) -> Option<ImageData> {
+        let count = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d))?;
+        let size = std::mem::size_of::<T>();
+        if parts.is_empty() || parts.iter().any(|p| Some(p.len()) != count.checked_mul(size)) {
+            return None;
+        }
+        let n = parts.len();
+        let mut buffer = crate::PrefaultedVec::<T>::for_overwrite(count.checked_mul(n)?)?;
+        let out = buffer.as_mut_slice();
+        // SAFETY (every read below): element `i < count` of a part lies in its `count · size` bytes, checked above;
+        // `T` is a plain number, valid for any bit pattern; unaligned reads need no alignment.
+        let at = |part: &[u8], i: usize| unsafe { part.as_ptr().cast::<T>().add(i).read_unaligned() };
+        match parts {
+            [only] => {
+                for (i, o) in out.iter_mut().enumerate() {
+                    *o = at(only, i);
+                }
+            }
+            [a, b] => {
+                for (i, o) in out.chunks_exact_mut(2).enumerate() {
+                    o[0] = at(a, i);
+                    o[1] = at(b, i);
+                }
+            }
+            _ => {
+                for (i, o) in out.chunks_exact_mut(n).enumerate() {
+                    for (v, part) in o.iter_mut().zip(parts) {
+                        *v = at(part, i);
+                    }
+                }
+            }
+        }
+        let mut full = shape.to_vec();
+        full.push(n);
+        ArrayD::from_shape_vec(IxDyn(&full), buffer.into_vec()).ok().map(T::wrap)
+    }
+    match pixel_type {
+        PixelType::U8 => typed::<u8>(parts, shape),
+        PixelType::I8 => typed::<i8>(parts, shape),
+        PixelType::U16 => typed::<u16>(parts, shape),
+        PixelType::I16 => typed::<i16>(parts, shape),
+        PixelType::U32 => typed::<u32>(parts, shape),
+        PixelType::I32 => typed::<i32>(parts, shape),
+        PixelType::U64 => typed::<u64>(parts, shape),
+        PixelType::I64 => typed::<i64>(parts, shape),
+        PixelType::F32 => typed::<f32>(parts, shape),
+        PixelType::F64 => typed::<f64>(parts, shape),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn byte_stacks_equal_typed_stacks_at_any_alignment() {
+        let shape = [3usize, 4, 5];
+        let n: usize = shape.iter().product();
+        for parts in 1..=3 {
+            let arrays: Vec<ArrayD<f32>> = (0..parts)
+                .map(|p| {
+                    ArrayD::from_shape_fn(IxDyn(&shape), |ix| {
+                        (p * 1000 + ix[0] * 20 + ix[1] * 5 + ix[2]) as f32
+                    })
+                })
+                .collect();
+            let views: Vec<_> = arrays.iter().map(|a| a.view()).collect();
+            let expected = ImageData::F32(stack_last(&views).unwrap());
+            // Each part's bytes start one byte into a buffer: not aligned for f32.
+            let buffers: Vec<Vec<u8>> = arrays
+                .iter()
+                .map(|a| std::iter::once(7u8).chain(a.iter().flat_map(|v| v.to_ne_bytes())).collect())
+                .collect();
+            let bytes: Vec<&[u8]> = buffers.iter().map(|b| &b[1..]).collect();
+            assert_eq!(stack_last_bytes(&bytes, PixelType::F32, &shape), Some(expected), "{parts} parts");
+            assert_eq!(bytes[0].len(), 4 * n);
+        }
+        let u16s: Vec<u8> = (0..6u16).flat_map(|v| v.to_ne_bytes()).collect();
+        let got = stack_last_bytes(&[&u16s, &u16s], PixelType::U16, &[2, 3]).unwrap();
+        assert_eq!(got.shape(), &[2, 3, 2]);
+        assert_eq!(
+            got.view::<u16>().unwrap().iter().copied().collect::<Vec<_>>(),
+            [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+        );
+        // Parts of the wrong length, or none.
+        assert_eq!(stack_last_bytes(&[&u16s[..11]], PixelType::U16, &[2, 3]), None);
+        assert_eq!(stack_last_bytes(&[&u16s, &u16s[..10]], PixelType::U16, &[2, 3]), None);
+        assert_eq!(stack_last_bytes(&[], PixelType::U16, &[2, 3]), None);
+    }
 
     #[test]
     fn recycled_volumes_are_reused_by_copies_and_stacks() {

@@ -38,7 +38,7 @@ pub use buffer::{
     clear_recycled, recycle, take_recycled, try_zeroed_vec, Prefault, PrefaultedVec, LARGE_BUFFER_BYTES,
     MAX_RECYCLED,
 };
-pub use data::{stack_last, Image, ImageData, IntoImageData};
+pub use data::{stack_last, stack_last_bytes, Image, ImageData, IntoImageData};
 pub use error::{CoreError, GeometryMismatch};
 pub use pixel::{Element, PixelType};
 pub use properties::{GeometryTolerance, ImageProperties};

@@ -422,6 +422,24 @@ impl Load for HashingLoader<'_> {
         self.digests.insert(path, digest);
         Ok(loaded)
     }
+
+    fn map_voxels(
+        &self,
+        path: &Path,
+        entry: &str,
+        category: &str,
+        subject: &str,
+    ) -> Result<Option<mia_io::MappedImage>, BoxError> {
+        let Some(mapped) = self.inner.map_voxels(path, entry, category, subject)? else { return Ok(None) };
+        // A file that holds its voxels is hashed from the map; a header with a separate data file is read.
+        let digest = if mapped.path() == path {
+            Sha256::digest(mapped.file_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+        } else {
+            sha256_file(path).map_err(|e| format!("{}: SHA-256: {e}", path.display()))?
+        };
+        self.digests.insert(path, digest);
+        Ok(Some(mapped))
+    }
 }
 
 impl MiaRecordCallback {

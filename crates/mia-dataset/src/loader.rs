@@ -114,4 +114,23 @@ impl Load for FileLoader {
         let (data, props) = image.into_parts();
         Ok(Loaded { values: Values::Numeric(data), properties: Some(props) })
     }
+
+    /// Images whose voxels need no decoding (uncompressed MetaImage in this machine's byte order, with the image
+    /// loader's [`mia_io::Load::map_voxels`]) and no cast for their category.
+    fn map_voxels(
+        &self,
+        path: &Path,
+        _entry: &str,
+        category: &str,
+        _subject: &str,
+    ) -> Result<Option<mia_io::MappedImage>, BoxError> {
+        if is_record(path) && !self.images.can_load(path) {
+            return Ok(None);
+        }
+        let Some(mapped) = self.images.map_voxels(path)? else { return Ok(None) };
+        match self.casts.get(category) {
+            Some(&p) if p != mapped.pixel_type() => Ok(None),
+            _ => Ok(Some(mapped)),
+        }
+    }
 }

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use mia_core::ImageProperties;
+use mia_core::{ImageData, ImageProperties};
+use mia_io::MappedImage;
 
 use crate::subject::{validate_subjects, SubjectFiles};
 use crate::values::{stack, Loaded, Values};
@@ -18,21 +19,66 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub trait Load: Send + Sync {
     /// Loads the file.
     fn load(&self, path: &Path, entry: &str, category: &str, subject: &str) -> Result<Loaded, BoxError>;
+
+    /// The file's voxels memory-mapped where they lie, when [`Load::load`] would return exactly those bytes as its
+    /// array and the map's properties as its geometry (see [`mia_io::Load::map_voxels`]); `Ok(None)` to load
+    /// instead. When every entry of a category maps, the traverser stacks the channels straight from the maps (the
+    /// stacked values are the same). The default maps nothing.
+    ///
+    /// # Errors
+    /// As [`Load::load`] for a bad header, a missing file or truncated data.
+    fn map_voxels(
+        &self,
+        path: &Path,
+        entry: &str,
+        category: &str,
+        subject: &str,
+    ) -> Result<Option<MappedImage>, BoxError> {
+        let _ = (path, entry, category, subject);
+        Ok(None)
+    }
 }
 
 impl<T: Load + ?Sized> Load for &T {
     fn load(&self, path: &Path, entry: &str, category: &str, subject: &str) -> Result<Loaded, BoxError> {
         (**self).load(path, entry, category, subject)
     }
+    fn map_voxels(
+        &self,
+        path: &Path,
+        entry: &str,
+        category: &str,
+        subject: &str,
+    ) -> Result<Option<MappedImage>, BoxError> {
+        (**self).map_voxels(path, entry, category, subject)
+    }
 }
 impl<T: Load + ?Sized> Load for Box<T> {
     fn load(&self, path: &Path, entry: &str, category: &str, subject: &str) -> Result<Loaded, BoxError> {
         (**self).load(path, entry, category, subject)
     }
+    fn map_voxels(
+        &self,
+        path: &Path,
+        entry: &str,
+        category: &str,
+        subject: &str,
+    ) -> Result<Option<MappedImage>, BoxError> {
+        (**self).map_voxels(path, entry, category, subject)
+    }
 }
 impl<T: Load + ?Sized> Load for Arc<T> {
     fn load(&self, path: &Path, entry: &str, category: &str, subject: &str) -> Result<Loaded, BoxError> {
         (**self).load(path, entry, category, subject)
+    }
+    fn map_voxels(
+        &self,
+        path: &Path,
+        entry: &str,
+        category: &str,
+        subject: &str,
+    ) -> Result<Option<MappedImage>, BoxError> {
+        (**self).map_voxels(path, entry, category, subject)
     }
 }
 
@@ -309,6 +355,16 @@ impl Traverser {
             let Some(c) = s.category(name) else {
                 return Err(CreateError::Options(format!("category {name:?} not in subject {}", s.subject)));
             };
+            if let Some((values, properties)) = Self::stack_mapped(index, s, name, &c.entries, loader)? {
+                categories.push(CategoryData {
+                    name: name.clone(),
+                    entries: c.entries.iter().map(|(id, _)| id.clone()).collect(),
+                    files: c.entries.iter().map(|(_, p)| p.clone()).collect(),
+                    values: Values::Numeric(values),
+                    properties: Some(properties),
+                });
+                continue;
+            }
             // The entries of a category are decoded in parallel (on the current rayon pool); errors are reported
             // for the first failing entry in entry order, as a sequential loop would.
             let load = |(id, path): &(String, PathBuf)| {
@@ -345,6 +401,47 @@ impl Traverser {
             });
         }
         Ok(SubjectData { index, subject: s.subject.clone(), categories })
+    }
+
+    /// A category stacked straight from memory maps of its files ([`Load::map_voxels`]), when every entry maps
+    /// with one pixel type and shape; `None` otherwise (the entries are then loaded, which also reports mixed
+    /// shapes and promotes mixed pixel types). The stacked values equal those of the loaded entries, the geometry
+    /// is the first entry's. Errors name the entry as a failed load does.
+    fn stack_mapped(
+        index: usize,
+        s: &SubjectFiles,
+        category: &str,
+        entries: &[(String, PathBuf)],
+        loader: &dyn Load,
+    ) -> Result<Option<(ImageData, ImageProperties)>, CreateError> {
+        // In parallel, as loads are (a hashing loader hashes each file as it maps it); errors for the first failing
+        // entry in entry order.
+        let map = |(id, path): &(String, PathBuf)| {
+            loader.map_voxels(path, id, category, &s.subject).map_err(|e| CreateError::Load {
+                subject: s.subject.clone(),
+                index,
+                category: category.to_string(),
+                entry: id.clone(),
+                path: path.clone(),
+                message: error_chain(e.as_ref()),
+            })
+        };
+        let results: Vec<Result<Option<MappedImage>, CreateError>> = entries.par_iter().map(map).collect();
+        let mut maps = Vec::with_capacity(entries.len());
+        for mapped in results {
+            match mapped? {
+                Some(m) => maps.push(m),
+                None => return Ok(None),
+            }
+        }
+        let Some(first) = maps.first() else { return Ok(None) };
+        let (pixel_type, shape) = (first.pixel_type(), first.shape());
+        if maps.iter().any(|m| m.pixel_type() != pixel_type || m.shape() != shape) {
+            return Ok(None);
+        }
+        let bytes: Vec<&[u8]> = maps.iter().map(MappedImage::bytes).collect();
+        Ok(mia_core::stack_last_bytes(&bytes, pixel_type, &shape)
+            .map(|data| (data, first.properties().clone())))
     }
 }
 

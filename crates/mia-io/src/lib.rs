@@ -31,6 +31,7 @@
 mod error;
 mod fsutil;
 mod load;
+mod mapped;
 mod raw;
 
 pub mod metaimage;
@@ -39,6 +40,7 @@ pub mod record;
 
 pub use error::IoError;
 pub use load::{read_image, write_image, DefaultLoader, Format, FormatLoader, Load};
+pub use mapped::MappedImage;
 pub use record::{read_record, read_record_table, Record, Value};
 
 /// Result type of this crate.

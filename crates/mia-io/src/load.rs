@@ -8,7 +8,7 @@ use std::sync::Arc;
 use mia_core::Image;
 
 use crate::fsutil::lower_name;
-use crate::{dicom, metaimage, nifti, nrrd, raster, IoError, Result};
+use crate::{dicom, metaimage, nifti, nrrd, raster, IoError, MappedImage, Result};
 
 /// Something that loads images from paths: implement it to plug in a format of your own.
 ///
@@ -23,6 +23,17 @@ pub trait Load: Send + Sync {
 
     /// Loads the image at `path`.
     fn load(&self, path: &Path) -> Result<Image>;
+
+    /// The voxels of `path` memory-mapped where they lie, when [`Load::load`] would return exactly those bytes as
+    /// its array (uncompressed, C order, this machine's byte order); `Ok(None)` when they need decoding. Dataset
+    /// creation stacks channels straight from such maps. The default maps nothing.
+    ///
+    /// # Errors
+    /// As [`Load::load`] for a bad header, a missing file or truncated data.
+    fn map_voxels(&self, path: &Path) -> Result<Option<MappedImage>> {
+        let _ = path;
+        Ok(None)
+    }
 }
 
 impl<T: Load + ?Sized> Load for &T {
@@ -34,6 +45,9 @@ impl<T: Load + ?Sized> Load for &T {
     }
     fn load(&self, path: &Path) -> Result<Image> {
         (**self).load(path)
+    }
+    fn map_voxels(&self, path: &Path) -> Result<Option<MappedImage>> {
+        (**self).map_voxels(path)
     }
 }
 
@@ -47,6 +61,9 @@ impl<T: Load + ?Sized> Load for Box<T> {
     fn load(&self, path: &Path) -> Result<Image> {
         (**self).load(path)
     }
+    fn map_voxels(&self, path: &Path) -> Result<Option<MappedImage>> {
+        (**self).map_voxels(path)
+    }
 }
 
 impl<T: Load + ?Sized> Load for Arc<T> {
@@ -58,6 +75,9 @@ impl<T: Load + ?Sized> Load for Arc<T> {
     }
     fn load(&self, path: &Path) -> Result<Image> {
         (**self).load(path)
+    }
+    fn map_voxels(&self, path: &Path) -> Result<Option<MappedImage>> {
+        (**self).map_voxels(path)
     }
 }
 
@@ -80,6 +100,9 @@ impl<T: Load> Load for Vec<T> {
                 ),
             )),
         }
+    }
+    fn map_voxels(&self, path: &Path) -> Result<Option<MappedImage>> {
+        self.iter().find(|l| l.can_load(path)).map_or(Ok(None), |l| l.map_voxels(path))
     }
 }
 
@@ -161,6 +184,18 @@ impl Format {
         }
     }
 
+    /// The voxels of an image of this format memory-mapped where they lie, if they need no decoding (uncompressed
+    /// MetaImage in this machine's byte order); `Ok(None)` otherwise.
+    ///
+    /// # Errors
+    /// As [`Format::read`] for a bad header, a missing file or truncated data.
+    pub fn map_voxels(self, path: &Path) -> Result<Option<MappedImage>> {
+        match self {
+            Format::MetaImage => metaimage::map_metaimage(path),
+            Format::Nifti | Format::Nrrd | Format::Dicom | Format::Raster => Ok(None),
+        }
+    }
+
     /// The short name of the format.
     pub fn name(self) -> &'static str {
         match self {
@@ -219,6 +254,9 @@ impl Load for FormatLoader {
     fn load(&self, path: &Path) -> Result<Image> {
         self.0.read(path)
     }
+    fn map_voxels(&self, path: &Path) -> Result<Option<MappedImage>> {
+        self.0.map_voxels(path)
+    }
 }
 
 /// The default loader: every format mia reads, chosen by extension with magic-byte checks.
@@ -245,6 +283,12 @@ impl Load for DefaultLoader {
                 path,
                 "neither the extension nor the content is NIfTI, MetaImage, NRRD, DICOM, PNG, TIFF or JPEG",
             )),
+        }
+    }
+    fn map_voxels(&self, path: &Path) -> Result<Option<MappedImage>> {
+        match Format::detect(path) {
+            Some(format) if path.is_file() => format.map_voxels(path),
+            _ => Ok(None),
         }
     }
 }

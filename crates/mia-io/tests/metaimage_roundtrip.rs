@@ -166,3 +166,139 @@ fn pymia_example_label_image() {
     }
     assert_eq!(counts, [6351573, 338204, 397516, 6862, 2449, 12533]);
 }
+
+/// The bytes of an array in C order and this machine's byte order.
+fn native_bytes(data: &ImageData) -> Vec<u8> {
+    mia_core::dispatch_image_data!(data, a => {
+        a.iter().flat_map(|v| {
+            // SAFETY: a plain number viewed as its bytes.
+            let bytes = unsafe {
+                std::slice::from_raw_parts(std::ptr::from_ref(v).cast::<u8>(), std::mem::size_of_val(v))
+            };
+            bytes.to_vec()
+        }).collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    /// An uncompressed file maps to exactly the bytes and properties that a read decodes; a compressed one does
+    /// not map.
+    #[test]
+    fn mapped_voxels_equal_the_read_ones(
+        type_index in 0usize..10,
+        dim in 2usize..=4,
+        components in prop_oneof![Just(1usize), Just(3usize)],
+        ext in prop_oneof![Just("mha"), Just("mhd")],
+        compress in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        let pixel_type = PixelType::ALL[type_index];
+        let size: Vec<usize> = (0..dim).map(|i| 2 + (seed as usize >> (4 * i)) % 4).collect();
+        let written = image(pixel_type, size, components, geometry(dim, seed), seed);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("t.{ext}"));
+        write_metaimage_with(&path, &written, MetaImageWriteOptions { compress, ..Default::default() }).unwrap();
+        let read = mia_io::read_image(&path).unwrap();
+        let mapped = mia_io::Load::map_voxels(&mia_io::DefaultLoader, &path).unwrap();
+        if compress {
+            prop_assert!(mapped.is_none());
+        } else {
+            let mapped = mapped.unwrap();
+            let expected = native_bytes(read.data());
+            prop_assert_eq!(mapped.bytes(), expected.as_slice());
+            prop_assert_eq!(mapped.properties(), read.properties());
+            prop_assert_eq!(mapped.shape(), read.data().shape().to_vec());
+            prop_assert_eq!(mapped.pixel_type(), pixel_type);
+        }
+    }
+}
+
+/// A hand-written `.mha` header over `data`.
+fn hand_written(dir: &std::path::Path, name: &str, extra: &str, data: &[u8]) -> std::path::PathBuf {
+    let path = dir.join(name);
+    let mut bytes = format!(
+        "ObjectType = Image\nNDims = 2\nDimSize = 3 2\nElementType = MET_SHORT\n{extra}ElementDataFile = LOCAL\n"
+    )
+    .into_bytes();
+    bytes.extend_from_slice(data);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn mapping_skips_header_size_and_declines_the_other_byte_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let values: [i16; 6] = [1, -2, 300, -400, 5000, -6000];
+    let ne: Vec<u8> = values.iter().flat_map(|v| v.to_ne_bytes()).collect();
+    // Four bytes to skip before the voxels (an odd header length: the map is not aligned for i16).
+    let mut padded = vec![9u8; 4];
+    padded.extend_from_slice(&ne);
+    let native_msb = if cfg!(target_endian = "big") { "True" } else { "False" };
+    let path = hand_written(
+        dir.path(),
+        "skip.mha",
+        &format!("HeaderSize = 4\nBinaryDataByteOrderMSB = {native_msb}\n"),
+        &padded,
+    );
+    let mapped = mia_io::Load::map_voxels(&mia_io::DefaultLoader, &path).unwrap().unwrap();
+    assert_eq!(mapped.bytes(), ne.as_slice());
+    assert_eq!(mapped.shape(), vec![2, 3]);
+    let read = mia_io::read_image(&path).unwrap();
+    assert_eq!(read.view::<i16>().unwrap().iter().copied().collect::<Vec<_>>(), values);
+
+    let other_msb = if cfg!(target_endian = "big") { "False" } else { "True" };
+    let swapped =
+        hand_written(dir.path(), "swapped.mha", &format!("BinaryDataByteOrderMSB = {other_msb}\n"), &ne);
+    assert!(mia_io::Load::map_voxels(&mia_io::DefaultLoader, &swapped).unwrap().is_none());
+}
+
+#[test]
+fn truncated_voxels_do_not_map_and_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = hand_written(dir.path(), "short.mha", "", &[0u8; 11]);
+    let e = mia_io::Load::map_voxels(&mia_io::DefaultLoader, &path).unwrap_err().to_string();
+    assert!(e.contains("short.mha") && e.contains("truncated") && e.contains("12 bytes"), "{e}");
+    // A missing companion data file is named as a read names it.
+    let mhd = dir.path().join("lost.mhd");
+    std::fs::write(
+        &mhd,
+        "ObjectType = Image\nNDims = 2\nDimSize = 3 2\nElementType = MET_SHORT\nElementDataFile = lost.raw\n",
+    )
+    .unwrap();
+    let mapped = mia_io::Load::map_voxels(&mia_io::DefaultLoader, &mhd).unwrap_err().to_string();
+    let read = mia_io::read_image(&mhd).unwrap_err().to_string();
+    assert_eq!(mapped, read);
+    // A file that does not exist maps to nothing; loading it reports it.
+    assert!(mia_io::Load::map_voxels(&mia_io::DefaultLoader, &dir.path().join("none.mha"))
+        .unwrap()
+        .is_none());
+}
+
+#[test]
+fn real_files_map_to_the_voxels_they_read() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/metaimage");
+    let mut mapped_files = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.to_string_lossy().to_string();
+        if !(name.ends_with(".mha") || name.ends_with(".mhd")) {
+            continue;
+        }
+        let read = mia_io::read_image(&path).unwrap();
+        match mia_io::Load::map_voxels(&mia_io::DefaultLoader, &path).unwrap() {
+            Some(mapped) => {
+                assert_eq!(mapped.bytes(), native_bytes(read.data()).as_slice(), "{name}");
+                assert_eq!(mapped.properties(), read.properties(), "{name}");
+                mapped_files += 1;
+            }
+            None => assert!(
+                name.ends_with("Plus30.mhd") || name.ends_with("Subject_1_GT.mha"),
+                "{name} is uncompressed but did not map"
+            ),
+        }
+    }
+    // BrainProtonDensity3Slices (a separate .raw file) and itk_kmeans_seg; the other two are compressed.
+    assert_eq!(mapped_files, 2);
+}

@@ -20,10 +20,42 @@ pub use header::{parse_header, DataFile, MetaHeader};
 
 use crate::fsutil::{lower_name, skip, write_atomic};
 use crate::raw::{byte_len, encode_data, read_data, ByteOrder, MAX_DEFLATE_RATIO};
+use crate::MappedImage;
 use crate::{IoError, Result};
 
-/// Reads a MetaImage (`.mha` or `.mhd`).
-pub fn read_metaimage(path: &Path) -> Result<Image> {
+/// A MetaImage's parsed header and where its voxel data lie.
+struct Located {
+    header: MetaHeader,
+    /// The file holding the voxels (the header file itself for `ElementDataFile = LOCAL`) and its length.
+    data_path: PathBuf,
+    data_len: u64,
+    /// Where the header ends in the data file (0 for a separate data file), and the `HeaderSize` bytes to skip
+    /// from there to the voxels.
+    base: u64,
+    skip: u64,
+    /// Array shape in numpy order and the bytes it takes uncompressed.
+    shape: Vec<usize>,
+    nbytes: u64,
+    order: ByteOrder,
+}
+
+impl Located {
+    fn properties(&self, path: &Path) -> Result<ImageProperties> {
+        let h = &self.header;
+        ImageProperties::new(
+            h.dim_size.clone(),
+            h.spacing.clone(),
+            h.origin.clone(),
+            Some(h.direction()),
+            h.channels,
+            h.element_type,
+        )
+        .map_err(|e| IoError::image(path, e))
+    }
+}
+
+/// Parses the header of `path` and finds its voxel data (checking that the companion data file opens).
+fn locate(path: &Path) -> Result<Located> {
     let mut file = File::open(path).map_err(|e| IoError::io(path, e))?;
     let file_len = file.metadata().map_err(|e| IoError::io(path, e))?.len();
     let mut head = Vec::new();
@@ -41,12 +73,8 @@ pub fn read_metaimage(path: &Path) -> Result<Image> {
     let nbytes = byte_len(path, count, h.element_type)?;
     let order = if h.msb { ByteOrder::Big } else { ByteOrder::Little };
 
-    let (data_path, mut reader, start, len): (PathBuf, Box<dyn Read>, u64, u64) = match &h.data_file {
-        DataFile::Local => {
-            let start = h.header_len as u64;
-            file.seek(SeekFrom::Start(start)).map_err(|e| IoError::io(path, e))?;
-            (path.to_path_buf(), Box::new(BufReader::with_capacity(1 << 16, file)), start, file_len)
-        }
+    let (data_path, start, len) = match &h.data_file {
+        DataFile::Local => (path.to_path_buf(), h.header_len as u64, file_len),
         DataFile::File(name) => {
             let data_path = path.parent().unwrap_or(Path::new("")).join(name);
             let f = File::open(&data_path).map_err(|source| IoError::Companion {
@@ -55,7 +83,7 @@ pub fn read_metaimage(path: &Path) -> Result<Image> {
                 source,
             })?;
             let len = f.metadata().map_err(|e| IoError::io(&data_path, e))?.len();
-            (data_path, Box::new(BufReader::with_capacity(1 << 16, f)), 0, len)
+            (data_path, 0, len)
         }
     };
     let skip_bytes = match h.header_size {
@@ -75,9 +103,18 @@ pub fn read_metaimage(path: &Path) -> Result<Image> {
         Some(n) => n as u64,
         None => 0,
     };
-    skip(&data_path, reader.as_mut(), skip_bytes, "HeaderSize bytes")?;
-    let remaining = len.saturating_sub(start + skip_bytes);
+    Ok(Located { header: h, data_path, data_len: len, base: start, skip: skip_bytes, shape, nbytes, order })
+}
 
+/// Reads a MetaImage (`.mha` or `.mhd`).
+pub fn read_metaimage(path: &Path) -> Result<Image> {
+    let at = locate(path)?;
+    let mut file = File::open(&at.data_path).map_err(|e| IoError::io(&at.data_path, e))?;
+    file.seek(SeekFrom::Start(at.base)).map_err(|e| IoError::io(&at.data_path, e))?;
+    let mut reader: Box<dyn Read> = Box::new(BufReader::with_capacity(1 << 16, file));
+    skip(&at.data_path, reader.as_mut(), at.skip, "HeaderSize bytes")?;
+    let remaining = at.data_len.saturating_sub(at.base + at.skip);
+    let h = &at.header;
     let data = if h.compressed {
         let compressed_len = h.compressed_size.map_or(remaining, |c| c.min(remaining));
         let mut limited = reader.take(compressed_len);
@@ -85,7 +122,7 @@ pub fn read_metaimage(path: &Path) -> Result<Image> {
         let buffered = {
             let mut b = BufReader::with_capacity(1 << 16, &mut limited);
             use std::io::BufRead;
-            let head = b.fill_buf().map_err(|e| IoError::io(&data_path, e))?;
+            let head = b.fill_buf().map_err(|e| IoError::io(&at.data_path, e))?;
             if head.len() >= 2 {
                 magic.copy_from_slice(&head[..2]);
             }
@@ -97,20 +134,31 @@ pub fn read_metaimage(path: &Path) -> Result<Image> {
         } else {
             Box::new(flate2::bufread::ZlibDecoder::new(buffered))
         };
-        read_data(&data_path, decoder.as_mut(), h.element_type, order, &shape, Some(bound))?
+        read_data(&at.data_path, decoder.as_mut(), h.element_type, at.order, &at.shape, Some(bound))?
     } else {
-        read_data(&data_path, reader.as_mut(), h.element_type, order, &shape, Some(remaining))?
+        read_data(&at.data_path, reader.as_mut(), h.element_type, at.order, &at.shape, Some(remaining))?
     };
-    let props = ImageProperties::new(
-        h.dim_size.clone(),
-        h.spacing.clone(),
-        h.origin.clone(),
-        Some(h.direction()),
-        h.channels,
-        h.element_type,
-    )
-    .map_err(|e| IoError::image(path, e))?;
-    Image::new(data, props).map_err(|e| IoError::image(path, e))
+    Image::new(data, at.properties(path)?).map_err(|e| IoError::image(path, e))
+}
+
+/// The voxels of an uncompressed MetaImage in this machine's byte order, memory-mapped where they lie; `None` for
+/// compressed data or the other byte order (those need [`read_metaimage`]).
+///
+/// # Errors
+/// As [`read_metaimage`] for the header, a missing data file, or data shorter than the header declares.
+pub fn map_metaimage(path: &Path) -> Result<Option<MappedImage>> {
+    let at = locate(path)?;
+    if at.header.compressed || at.order != ByteOrder::NATIVE {
+        return Ok(None);
+    }
+    let properties = at.properties(path)?;
+    debug_assert_eq!(
+        at.nbytes,
+        (properties.size().iter().product::<usize>()
+            * properties.components()
+            * properties.pixel_type().size_bytes()) as u64
+    );
+    MappedImage::open(&at.data_path, at.base + at.skip, properties).map(Some)
 }
 
 /// Options for writing MetaImage files.
