@@ -185,14 +185,15 @@ impl Format {
     }
 
     /// The voxels of an image of this format memory-mapped where they lie, if they need no decoding (uncompressed
-    /// MetaImage in this machine's byte order); `Ok(None)` otherwise.
+    /// MetaImage and NIfTI in this machine's byte order, NIfTI without intensity scaling); `Ok(None)` otherwise.
     ///
     /// # Errors
     /// As [`Format::read`] for a bad header, a missing file or truncated data.
     pub fn map_voxels(self, path: &Path) -> Result<Option<MappedImage>> {
         match self {
             Format::MetaImage => metaimage::map_metaimage(path),
-            Format::Nifti | Format::Nrrd | Format::Dicom | Format::Raster => Ok(None),
+            Format::Nifti => nifti::map_nifti(path),
+            Format::Nrrd | Format::Dicom | Format::Raster => Ok(None),
         }
     }
 

@@ -147,3 +147,106 @@ fn vector_components_are_stored_component_slowest() {
     dispatch_image_data!(back.data(), a => assert_eq!(a.shape(), &[2, 1, 2, 2]));
     assert_eq!(back.data(), img.data());
 }
+
+/// The bytes of an array in C order and this machine's byte order.
+fn native_bytes(data: &ImageData) -> Vec<u8> {
+    mia_core::dispatch_image_data!(data, a => {
+        a.iter().flat_map(|v| {
+            // SAFETY: a plain number viewed as its bytes.
+            let bytes = unsafe { std::slice::from_raw_parts(std::ptr::from_ref(v).cast::<u8>(), std::mem::size_of_val(v)) };
+            bytes.to_vec()
+        }).collect()
+    })
+}
+
+/// `map_voxels` of `path` equals its read where it maps; whether it mapped.
+fn maps_as_read(path: &std::path::Path) -> bool {
+    let read = mia_io::read_image(path).unwrap();
+    match mia_io::Load::map_voxels(&mia_io::DefaultLoader, path).unwrap() {
+        Some(mapped) => {
+            assert_eq!(mapped.bytes(), native_bytes(read.data()).as_slice(), "{path:?}");
+            assert_eq!(mapped.properties(), read.properties(), "{path:?}");
+            assert_eq!(mapped.shape(), read.data().shape().to_vec(), "{path:?}");
+            true
+        }
+        None => false,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    /// Uncompressed files map to exactly what a read decodes; gzip files do not map.
+    #[test]
+    fn mapped_voxels_equal_the_read_ones(
+        type_index in 0usize..10,
+        dim in 2usize..=4,
+        components in prop_oneof![Just(1usize), Just(3usize)],
+        ext in prop_oneof![Just("nii"), Just("nii.gz"), Just("hdr"), Just("img"), Just("img.gz")],
+        version in prop_oneof![Just(NiftiVersion::Nifti1), Just(NiftiVersion::Nifti2)],
+        seed in any::<u64>(),
+    ) {
+        let pixel_type = PixelType::ALL[type_index];
+        let size: Vec<usize> = (0..dim).map(|i| 2 + (seed as usize >> (4 * i)) % 4).collect();
+        let written = image(pixel_type, size, components, geometry(dim, seed), seed);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("t.{ext}"));
+        write_nifti_with(&path, &written, NiftiWriteOptions { version, ..Default::default() }).unwrap();
+        // Components are written slowest (a vector intent): those need reordering and do not map.
+        let mappable = !ext.ends_with(".gz") && components == 1;
+        prop_assert_eq!(maps_as_read(&path), mappable, "{} {}-D x{} .{}", pixel_type, dim, components, ext);
+    }
+}
+
+#[test]
+fn real_files_map_where_no_decoding_is_needed() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/nifti");
+    let mut mapped = Vec::new();
+    for sub in [dir.clone(), dir.join("synthetic")] {
+        for entry in std::fs::read_dir(&sub).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if [".nii", ".nii.gz", ".hdr"].iter().any(|e| name.ends_with(e)) && maps_as_read(&path) {
+                mapped.push(name);
+            }
+        }
+    }
+    mapped.sort();
+    // Not mapped: gzip files, the big-endian file, scaled intensities (scaled_*, the scaled 4-D functional file,
+    // slope_zero: slope 0 reads as 1, its intercept 7 still applies), vector components (vector3).
+    assert_eq!(
+        mapped,
+        [
+            "analyze.hdr",
+            "nibabel_anatomical_pair.hdr",
+            "no_transform.nii",
+            "qform_only.nii",
+            "rgb24.nii",
+            "sform_aligned_vs_qform.nii",
+            "sform_only.nii",
+            "sform_scanner_vs_qform.nii",
+            "sform_shear_qform.nii",
+            "singleton_t.nii",
+            "time_msec_4d.nii",
+            "two_d.nii",
+            "units_meter.nii",
+        ]
+    );
+}
+
+#[test]
+fn truncated_voxels_do_not_map_and_name_the_file() {
+    let written = image(PixelType::I16, vec![4, 3, 2], 1, geometry(3, 5), 5);
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["t.nii", "pair.hdr"] {
+        let path = dir.path().join(name);
+        write_nifti_with(&path, &written, NiftiWriteOptions::default()).unwrap();
+        let data = if name.ends_with(".hdr") { path.with_extension("img") } else { path.clone() };
+        let bytes = std::fs::read(&data).unwrap();
+        std::fs::write(&data, &bytes[..bytes.len() - 1]).unwrap();
+        let e = mia_io::Load::map_voxels(&mia_io::DefaultLoader, &path).unwrap_err().to_string();
+        let data_name = data.file_name().unwrap().to_string_lossy().to_string();
+        assert!(e.contains(&data_name) && e.contains("truncated") && e.contains("48 bytes"), "{e}");
+        assert!(mia_io::read_image(&path).is_err());
+    }
+}

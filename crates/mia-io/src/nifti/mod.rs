@@ -21,6 +21,8 @@ use std::path::{Path, PathBuf};
 use mia_core::{dispatch_image_data, Image, ImageData, ImageProperties, IntoImageData, PixelType};
 use ndarray::IxDyn;
 
+use crate::MappedImage;
+
 pub use header::NiftiVersion;
 use header::{sniff, NiftiHeader, NIFTI1_HEADER_SIZE, NIFTI2_HEADER_SIZE};
 
@@ -86,6 +88,58 @@ fn pixel_type_of(path: &Path, datatype: i16) -> Result<(PixelType, usize)> {
     })
 }
 
+/// Reads and parses the header at the start of `reader`; also returns its size in bytes.
+fn read_header(hdr_path: &Path, reader: &mut dyn Read) -> Result<(NiftiHeader, usize)> {
+    let mut first = [0u8; 4];
+    reader
+        .read_exact(&mut first)
+        .map_err(|_| IoError::header(hdr_path, "sizeof_hdr", "file is empty or shorter than 4 bytes"))?;
+    let (size, _) = sniff(first).ok_or_else(|| {
+        IoError::header(hdr_path, "sizeof_hdr", format!("{first:?} is neither 348 nor 540: not a NIfTI file"))
+    })?;
+    let mut bytes = vec![0u8; size];
+    bytes[..4].copy_from_slice(&first);
+    reader.read_exact(&mut bytes[4..]).map_err(|_| {
+        IoError::header(hdr_path, "sizeof_hdr", format!("file ends inside the {size}-byte header"))
+    })?;
+    Ok((NiftiHeader::parse(hdr_path, &bytes)?, size))
+}
+
+/// The voxels of an uncompressed NIfTI/Analyze image memory-mapped where they lie (`.nii`, `.hdr` + `.img`), when
+/// a read would return exactly those bytes: this machine's byte order, no intensity scaling, components not stored
+/// slowest (vector intents). `None` otherwise, and for files that do not open (a read reports those).
+///
+/// # Errors
+/// As [`read_nifti`] for a bad header, or data shorter than the header declares.
+pub fn map_nifti(path: &Path) -> Result<Option<MappedImage>> {
+    let (hdr_path, data_path) = header_and_data_paths(path);
+    let data_file = data_path.clone().unwrap_or_else(|| hdr_path.clone());
+    let gzip = |p: &Path| -> Option<bool> {
+        let mut magic = [0u8; 2];
+        let mut f = std::fs::File::open(p).ok()?;
+        Some(f.read_exact(&mut magic).is_err() || magic == [0x1f, 0x8b])
+    };
+    if gzip(&hdr_path) != Some(false) || gzip(&data_file) != Some(false) {
+        return Ok(None);
+    }
+    let file = std::fs::File::open(&hdr_path).map_err(|e| IoError::io(&hdr_path, e))?;
+    let (h, size) = read_header(&hdr_path, &mut std::io::BufReader::with_capacity(1024, file))?;
+    let layout = Layout::of(&hdr_path, &h)?;
+    if h.order != ByteOrder::NATIVE || scaling(&h).is_some() || (layout.vector && layout.components > 1) {
+        return Ok(None);
+    }
+    let offset = h.vox_offset as u64;
+    if data_path.is_none() && offset < size as u64 {
+        return Err(IoError::header(
+            &hdr_path,
+            "vox_offset",
+            format!("{offset} points inside the {size}-byte header of a single-file NIfTI"),
+        ));
+    }
+    let props = layout.properties(&hdr_path, &h, layout.pixel_type)?;
+    MappedImage::open(&data_file, offset, props).map(Some)
+}
+
 /// Reads a NIfTI-1/NIfTI-2/Analyze image (`.nii`, `.nii.gz`, `.hdr`/`.img[.gz]`).
 pub fn read_nifti(path: &Path) -> Result<Image> {
     let (hdr_path, data_path) = header_and_data_paths(path);
@@ -95,24 +149,7 @@ pub fn read_nifti(path: &Path) -> Result<Image> {
         }
         (e, _) => e,
     })?;
-    let mut first = [0u8; 4];
-    source
-        .reader
-        .read_exact(&mut first)
-        .map_err(|_| IoError::header(&hdr_path, "sizeof_hdr", "file is empty or shorter than 4 bytes"))?;
-    let (size, _) = sniff(first).ok_or_else(|| {
-        IoError::header(
-            &hdr_path,
-            "sizeof_hdr",
-            format!("{first:?} is neither 348 nor 540: not a NIfTI file"),
-        )
-    })?;
-    let mut bytes = vec![0u8; size];
-    bytes[..4].copy_from_slice(&first);
-    source.reader.read_exact(&mut bytes[4..]).map_err(|_| {
-        IoError::header(&hdr_path, "sizeof_hdr", format!("file ends inside the {size}-byte header"))
-    })?;
-    let header = NiftiHeader::parse(&hdr_path, &bytes)?;
+    let (header, size) = read_header(&hdr_path, source.reader.as_mut())?;
 
     let (mut data_source, data_file, consumed) = match &data_path {
         None => (source, hdr_path.clone(), size as u64),
@@ -140,6 +177,67 @@ pub fn read_nifti(path: &Path) -> Result<Image> {
     decode(&hdr_path, &data_file, &header, data_source.reader.as_mut(), available)
 }
 
+/// How a header's voxels become an array: pixel type, components and where they are stored, the ITK size.
+struct Layout {
+    pixel_type: PixelType,
+    /// Components per voxel (1 for scalars).
+    components: usize,
+    /// A vector intent: components stored slowest (ITK and numpy keep them fastest).
+    vector: bool,
+    dims: usize,
+    /// ITK order.
+    size: Vec<usize>,
+}
+
+impl Layout {
+    fn of(hdr_path: &Path, h: &NiftiHeader) -> Result<Layout> {
+        let (pixel_type, rgb_components) = pixel_type_of(hdr_path, h.datatype)?;
+        let vector = h.intent_code == INTENT_VECTOR || h.intent_code == INTENT_SYMMATRIX;
+        let (dims, components) = if vector {
+            let d = (1..=4).rev().find(|&i| h.dim_or_one(i) > 1).unwrap_or(1);
+            (d, usize::try_from(h.dim_or_one(5)).unwrap_or(0))
+        } else {
+            let mut d = h.dim[0] as usize;
+            while d > 3 && h.dim[d] == 1 {
+                d -= 1;
+            }
+            (d, rgb_components)
+        };
+        if vector && rgb_components != 1 {
+            return Err(IoError::unsupported(hdr_path, "vector intent with RGB data"));
+        }
+        let size: Vec<usize> = (1..=dims)
+            .map(|i| usize::try_from(h.dim_or_one(i)))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|_| IoError::header(hdr_path, "dim", format!("{:?} does not fit in memory", h.dim)))?;
+        if !vector {
+            let extra: i64 = ((dims + 1)..=7).map(|i| h.dim_or_one(i)).product();
+            if extra != 1 {
+                return Err(IoError::header(
+                    hdr_path,
+                    "dim",
+                    format!("{:?}: dimensions beyond the image", h.dim),
+                ));
+            }
+        }
+        Ok(Layout { pixel_type, components, vector, dims, size })
+    }
+
+    /// The image properties, for voxels of `pixel_type` (after scaling).
+    fn properties(&self, hdr_path: &Path, h: &NiftiHeader, pixel_type: PixelType) -> Result<ImageProperties> {
+        let geometry = geometry::itk_geometry(hdr_path, h, self.dims)?;
+        ImageProperties::new(
+            self.size.clone(),
+            geometry.spacing,
+            geometry.origin,
+            Some(geometry.direction),
+            self.components.max(1),
+            pixel_type,
+        )
+        .map_err(|e| IoError::image(hdr_path, e))
+    }
+}
+
 /// Decodes the voxels following the header into an image with ITK's geometry.
 fn decode(
     hdr_path: &Path,
@@ -148,37 +246,10 @@ fn decode(
     reader: &mut dyn Read,
     available: u64,
 ) -> Result<Image> {
-    let (pixel_type, rgb_components) = pixel_type_of(hdr_path, h.datatype)?;
-    let vector = h.intent_code == INTENT_VECTOR || h.intent_code == INTENT_SYMMATRIX;
-    let (dims, components) = if vector {
-        let d = (1..=4).rev().find(|&i| h.dim_or_one(i) > 1).unwrap_or(1);
-        (d, usize::try_from(h.dim_or_one(5)).unwrap_or(0))
-    } else {
-        let mut d = h.dim[0] as usize;
-        while d > 3 && h.dim[d] == 1 {
-            d -= 1;
-        }
-        (d, rgb_components)
-    };
-    if vector && rgb_components != 1 {
-        return Err(IoError::unsupported(hdr_path, "vector intent with RGB data"));
-    }
-    let size: Vec<usize> = (1..=dims)
-        .map(|i| usize::try_from(h.dim_or_one(i)))
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|_| IoError::header(hdr_path, "dim", format!("{:?} does not fit in memory", h.dim)))?;
-    if !vector {
-        let extra: i64 = ((dims + 1)..=7).map(|i| h.dim_or_one(i)).product();
-        if extra != 1 {
-            return Err(IoError::header(
-                hdr_path,
-                "dim",
-                format!("{:?}: dimensions beyond the image", h.dim),
-            ));
-        }
-    }
-    let spatial: Vec<usize> = size.iter().rev().copied().collect();
-    let data = if vector && components > 1 {
+    let layout = Layout::of(hdr_path, h)?;
+    let (pixel_type, components) = (layout.pixel_type, layout.components);
+    let spatial: Vec<usize> = layout.size.iter().rev().copied().collect();
+    let data = if layout.vector && components > 1 {
         // NIfTI stores components slowest; ITK (and numpy) fastest.
         let mut stored = vec![components];
         stored.extend(&spatial);
@@ -194,16 +265,7 @@ fn decode(
         read_data(data_file, reader, pixel_type, h.order, &shape, Some(available))?
     };
     let data = apply_scaling(h, data);
-    let geometry = geometry::itk_geometry(hdr_path, h, dims)?;
-    let props = ImageProperties::new(
-        size,
-        geometry.spacing,
-        geometry.origin,
-        Some(geometry.direction),
-        components.max(1),
-        data.pixel_type(),
-    )
-    .map_err(|e| IoError::image(hdr_path, e))?;
+    let props = layout.properties(hdr_path, h, data.pixel_type())?;
     Image::new(data, props).map_err(|e| IoError::image(hdr_path, e))
 }
 
@@ -219,17 +281,20 @@ fn move_first_axis_last(data: ImageData, shape: &[usize]) -> ImageData {
     })
 }
 
-/// ITK's `MustRescale` and rescaling: integers become `f32`, floats keep their type.
-fn apply_scaling(h: &NiftiHeader, data: ImageData) -> ImageData {
+/// ITK's `MustRescale`: the `(slope, intercept)` to apply, `None` when they change nothing (or for Analyze).
+fn scaling(h: &NiftiHeader) -> Option<(f64, f64)> {
     if h.version == NiftiVersion::Analyze {
-        return data;
+        return None;
     }
     let slope = if h.scl_slope.abs() < f64::EPSILON || !h.scl_slope.is_finite() { 1.0 } else { h.scl_slope };
     let inter = if h.scl_inter.is_finite() { h.scl_inter } else { 0.0 };
     let must = (slope - 1.0).abs() > f64::EPSILON || inter.abs() > f64::EPSILON;
-    if !must {
-        return data;
-    }
+    must.then_some((slope, inter))
+}
+
+/// ITK's `MustRescale` and rescaling: integers become `f32`, floats keep their type.
+fn apply_scaling(h: &NiftiHeader, data: ImageData) -> ImageData {
+    let Some((slope, inter)) = scaling(h) else { return data };
     match data {
         ImageData::F64(a) => ImageData::F64(a.mapv_into(|v| v * slope + inter)),
         ImageData::F32(a) => ImageData::F32(a.mapv_into(|v| (f64::from(v) * slope + inter) as f32)),
