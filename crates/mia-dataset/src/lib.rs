@@ -7,6 +7,8 @@
 //!   (with more than one thread, the next subject loads while the current one is written)
 //!   ([`FileLoader`]: images via `mia_io`, demographics from key/value files), applies [`Transform`]s (e.g.
 //!   [`IntensityNormalization`]) and hands the subject to [`Callback`]s that write exactly pymia's layout.
+//!   Uncompressed MetaImage and NIfTI files are not read into buffers: their channels are stacked straight from
+//!   memory maps of the files ([`Load::map_voxels`]).
 //!   Creation is atomic (temporary file + rename). Beyond pymia: chunking and deflate compression
 //!   ([`StoragePolicy`]), SHA-256 of every raw file, anonymised ids, metadata-only datasets, 2-D images, and a
 //!   record of the mia version and options under `/mia`.
