@@ -6,7 +6,7 @@ use mia_metrics::surface::SurfaceConfig;
 use mia_metrics::{EvaluationContext, Metric, MetricError, MetricKind, MetricValue};
 use rayon::prelude::*;
 
-use crate::labels::{label_confusions, label_masks, LabelError, LabelSpec};
+use crate::labels::{label_confusions, label_masks_reusing, LabelError, LabelSpec, MaskBuffers};
 use crate::results::EvaluationResult;
 
 /// Label name of continuous-metric results (whole images).
@@ -91,6 +91,8 @@ pub struct Evaluator {
     target: Target,
     tolerance: GeometryTolerance,
     surface: SurfaceConfig,
+    /// The label masks' buffers, kept from one evaluation for the next (same-sized volumes, e.g. a cohort).
+    masks: MaskBuffers,
 }
 
 impl std::fmt::Debug for Evaluator {
@@ -139,6 +141,7 @@ impl Evaluator {
             target,
             tolerance: GeometryTolerance::default(),
             surface: SurfaceConfig::default(),
+            masks: MaskBuffers::default(),
         })
     }
 
@@ -216,8 +219,8 @@ impl Evaluator {
                         return Ok(out);
                     }
                 }
-                let pm = label_masks(prediction, labels, "prediction")?;
-                let rm = label_masks(reference, labels, "reference")?;
+                let pm = label_masks_reusing(prediction, labels, "prediction", &self.masks)?;
+                let rm = label_masks_reusing(reference, labels, "reference", &self.masks)?;
                 let per_label: Vec<Result<Vec<EvaluationResult>, EvaluationError>> = labels
                     .par_iter()
                     .zip(pm.par_iter().zip(rm.par_iter()))
@@ -228,6 +231,9 @@ impl Evaluator {
                         self.compute_all(&ctx, subject, &label.name)
                     })
                     .collect();
+                // Two masks per label are kept for the next evaluation; evaluations running at the same time
+                // take fresh ones where the spare buffers are taken.
+                self.masks.give_back(pm.into_iter().chain(rm), 2 * labels.len());
                 let mut out = Vec::with_capacity(labels.len() * self.metrics.len());
                 for r in per_label {
                     out.extend(r?);

@@ -119,13 +119,65 @@ pub fn label_masks(
     labels: &[LabelSpec],
     which: &'static str,
 ) -> Result<Vec<ArrayD<bool>>, LabelError> {
+    label_masks_reusing(image, labels, which, &MaskBuffers::default())
+}
+
+/// Mask buffers of earlier evaluations, handed back for the masks of the next one ([`label_masks_reusing`]): a
+/// fresh mask of a large volume costs a page fault per 4 KiB page (the kernel zeroes each one) on top of the pass
+/// that fills it.
+#[derive(Debug, Default)]
+pub(crate) struct MaskBuffers {
+    spare: std::sync::Mutex<Vec<Vec<bool>>>,
+}
+
+impl MaskBuffers {
+    /// Buffers under this size are left to the allocator, which reuses small blocks anyway.
+    const MIN_LEN: usize = 1 << 20;
+
+    /// A spare buffer of exactly `len` values (old contents), if one was handed back.
+    fn take(&self, len: usize) -> Option<Vec<bool>> {
+        if len < Self::MIN_LEN {
+            return None;
+        }
+        let mut spare = self.spare.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let i = spare.iter().rposition(|b| b.len() == len)?;
+        Some(spare.swap_remove(i))
+    }
+
+    /// Keeps the buffers of `masks` for the next masks, at most `keep` buffers in all (the newest).
+    pub(crate) fn give_back(&self, masks: impl IntoIterator<Item = ArrayD<bool>>, keep: usize) {
+        let mut spare = self.spare.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for m in masks {
+            let (v, _) = m.into_raw_vec_and_offset();
+            if v.len() >= Self::MIN_LEN {
+                spare.push(v);
+            }
+        }
+        let excess = spare.len().saturating_sub(keep);
+        spare.drain(..excess);
+    }
+}
+
+/// [`label_masks`] into buffers from `buffers` where it has some of the right size (8- and 16-bit label images).
+pub(crate) fn label_masks_reusing(
+    image: &ImageData,
+    labels: &[LabelSpec],
+    which: &'static str,
+    buffers: &MaskBuffers,
+) -> Result<Vec<ArrayD<bool>>, LabelError> {
     // Label images of 8- and 16-bit integers (nearly all of them): one lookup table per label, indexed by value.
     match image {
-        ImageData::U8(a) => Ok(masks_by_table(a, labels, usize::from, |v| v as u8, 1 << 8, 0)),
-        ImageData::I8(a) => {
-            Ok(masks_by_table(a, labels, |v| (i16::from(v) + 128) as usize, |v| v as i8, 1 << 8, -128))
-        }
-        ImageData::U16(a) => Ok(masks_by_table(a, labels, usize::from, |v| v as u16, 1 << 16, 0)),
+        ImageData::U8(a) => Ok(masks_by_table(a, labels, usize::from, |v| v as u8, 1 << 8, 0, buffers)),
+        ImageData::I8(a) => Ok(masks_by_table(
+            a,
+            labels,
+            |v| (i16::from(v) + 128) as usize,
+            |v| v as i8,
+            1 << 8,
+            -128,
+            buffers,
+        )),
+        ImageData::U16(a) => Ok(masks_by_table(a, labels, usize::from, |v| v as u16, 1 << 16, 0, buffers)),
         ImageData::I16(a) => Ok(masks_by_table(
             a,
             labels,
@@ -133,6 +185,7 @@ pub fn label_masks(
             |v| v as i16,
             1 << 16,
             -32_768,
+            buffers,
         )),
         _ => dispatch_image_data!(image, a => masks_of(a, labels, which)),
     }
@@ -283,6 +336,7 @@ fn masks_by_table<T: Copy + Sync + PartialOrd>(
     value: impl Fn(i64) -> T + Sync,
     size: usize,
     offset: i64,
+    buffers: &MaskBuffers,
 ) -> Vec<ArrayD<bool>> {
     let shape = image.shape().to_vec();
     let values = flat(image);
@@ -295,15 +349,30 @@ fn masks_by_table<T: Copy + Sync + PartialOrd>(
                     *slot = true;
                 }
             }
-            // Collected straight from the voxels: written once, no zeroing first.
+            // Written once, into a buffer of an earlier evaluation or collected into fresh memory (no zeroing
+            // first).
+            let spare = buffers.take(values.len());
             let mask: Vec<bool> = match contiguous_slots(&table) {
                 // One value or a run of values (nearly every label): a range comparison in the pixel type, which
                 // vectorises.
                 Some((lo, span)) => {
                     let (first, last) = (value(lo as i64 + offset), value((lo + span) as i64 + offset));
-                    values.iter().map(|&v| v >= first && v <= last).collect()
+                    let member = |v: T| v >= first && v <= last;
+                    match spare {
+                        Some(mut m) => {
+                            m.iter_mut().zip(values.iter()).for_each(|(m, &v)| *m = member(v));
+                            m
+                        }
+                        None => values.iter().map(|&v| member(v)).collect(),
+                    }
                 }
-                None => values.iter().map(|&v| table[index(v)]).collect(),
+                None => match spare {
+                    Some(mut m) => {
+                        m.iter_mut().zip(values.iter()).for_each(|(m, &v)| *m = table[index(v)]);
+                        m
+                    }
+                    None => values.iter().map(|&v| table[index(v)]).collect(),
+                },
             };
             ArrayD::from_shape_vec(IxDyn(&shape), mask).expect("one value per voxel in logical order")
         })
@@ -454,6 +523,34 @@ mod tests {
         let f = ImageData::F32(ArrayD::zeros(shape.clone()));
         assert!(label_confusions(&f, &f, &labels).is_none());
         assert!(label_confusions(&as_u8(p), &as_i16(r), &labels).is_none());
+    }
+
+    #[test]
+    fn reused_mask_buffers_are_overwritten_whole() {
+        // 2^20 voxels: large enough to be kept (`MaskBuffers::MIN_LEN`).
+        let shape = IxDyn(&[64, 128, 128]);
+        let n = 64 * 128 * 128;
+        let labels = LabelSpec::parse_list("1=A,2+3=B,5+9=C").unwrap();
+        let image = |seed: usize| {
+            ImageData::U8(ArrayD::from_shape_fn(shape.clone(), |ix| {
+                ((ix[0] * 7 + ix[1] * 3 + ix[2] + seed) % 11) as u8
+            }))
+        };
+        let buffers = MaskBuffers::default();
+        // Spare buffers full of `true`: every voxel must be written.
+        buffers.give_back((0..3).map(|_| ArrayD::from_elem(shape.clone(), true)), 6);
+        for seed in [0, 5] {
+            let img = image(seed);
+            let reused = label_masks_reusing(&img, &labels, "prediction", &buffers).unwrap();
+            assert_eq!(reused, label_masks(&img, &labels, "prediction").unwrap(), "seed {seed}");
+            buffers.give_back(reused, 2);
+            assert_eq!(buffers.spare.lock().unwrap().len(), 2);
+        }
+        // Buffers of another size, and small ones, are not used or kept.
+        assert!(buffers.take(n - 1).is_none());
+        buffers.give_back([ArrayD::from_elem(IxDyn(&[10]), true)], 4);
+        assert_eq!(buffers.spare.lock().unwrap().len(), 2);
+        assert_eq!(buffers.take(n).map(|b| b.len()), Some(n));
     }
 
     #[test]
