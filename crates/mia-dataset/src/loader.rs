@@ -115,8 +115,9 @@ impl Load for FileLoader {
         Ok(Loaded { values: Values::Numeric(data), properties: Some(props) })
     }
 
-    /// Images whose voxels need no decoding (uncompressed MetaImage in this machine's byte order, with the image
-    /// loader's [`mia_io::Load::map_voxels`]) and no cast for their category.
+    /// Images whose voxels need no decoding (with the default image loader: uncompressed MetaImage and NIfTI in
+    /// this machine's byte order, NIfTI without intensity scaling; see [`mia_io::Load::map_voxels`]) and no cast
+    /// for their category.
     fn map_voxels(
         &self,
         path: &Path,
