@@ -433,7 +433,7 @@ impl Load for HashingLoader<'_> {
         let Some(mapped) = self.inner.map_voxels(path, entry, category, subject)? else { return Ok(None) };
         // A file that holds its voxels is hashed from the map; a header with a separate data file is read.
         let digest = if mapped.path() == path {
-            Sha256::digest(mapped.file_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+            hex(&Sha256::digest(mapped.file_bytes()))
         } else {
             sha256_file(path).map_err(|e| format!("{}: SHA-256: {e}", path.display()))?
         };
@@ -472,7 +472,12 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
         }
         h.update(&buf[..n]);
     }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex(&h.finalize()))
+}
+
+/// Lower-case hexadecimal digits of a digest.
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Callback for MiaRecordCallback {

@@ -21,6 +21,16 @@ pub(crate) struct Source {
     pub(crate) available: u64,
 }
 
+/// The first two bytes of a gzip stream.
+pub(crate) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Whether the file starts with [`GZIP_MAGIC`]; `None` when it cannot be opened or holds fewer than two bytes.
+pub(crate) fn is_gzip_file(path: &Path) -> Option<bool> {
+    let mut magic = [0u8; 2];
+    File::open(path).ok()?.read_exact(&mut magic).ok()?;
+    Some(magic == GZIP_MAGIC)
+}
+
 /// Opens a file for reading; gzip files (by magic bytes `1f 8b`) are decompressed transparently.
 pub(crate) fn open_maybe_gz(path: &Path) -> Result<Source> {
     let file = File::open(path).map_err(|e| IoError::io(path, e))?;
@@ -30,7 +40,7 @@ pub(crate) fn open_maybe_gz(path: &Path) -> Result<Source> {
         use std::io::BufRead;
         reader.fill_buf().map_err(|e| IoError::io(path, e))?.get(..2).map(|b| [b[0], b[1]])
     };
-    if head == Some([0x1f, 0x8b]) {
+    if head == Some(GZIP_MAGIC) {
         Ok(Source {
             reader: Box::new(flate2::bufread::MultiGzDecoder::new(reader)),
             available: len.saturating_mul(MAX_DEFLATE_RATIO).saturating_add(1 << 16),

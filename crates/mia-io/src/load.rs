@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use mia_core::Image;
 
-use crate::fsutil::lower_name;
+use crate::fsutil::{lower_name, GZIP_MAGIC};
 use crate::{dicom, metaimage, nifti, nrrd, raster, IoError, MappedImage, Result};
 
 /// Something that loads images from paths: implement it to plug in a format of your own.
@@ -150,7 +150,7 @@ impl Format {
         let mut head = Vec::with_capacity(1024);
         let file = std::fs::File::open(path).ok()?;
         file.take(1024).read_to_end(&mut head).ok()?;
-        if head.starts_with(&[0x1f, 0x8b]) {
+        if head.starts_with(&GZIP_MAGIC) {
             let mut inner = Vec::with_capacity(1024);
             let _ = flate2::read::MultiGzDecoder::new(head.as_slice()).take(1024).read_to_end(&mut inner);
             return sniff_bytes(&inner);

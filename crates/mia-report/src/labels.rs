@@ -357,26 +357,25 @@ fn masks_by_table<T: Copy + Sync + PartialOrd>(
                 // vectorises.
                 Some((lo, span)) => {
                     let (first, last) = (value(lo as i64 + offset), value((lo + span) as i64 + offset));
-                    let member = |v: T| v >= first && v <= last;
-                    match spare {
-                        Some(mut m) => {
-                            m.iter_mut().zip(values.iter()).for_each(|(m, &v)| *m = member(v));
-                            m
-                        }
-                        None => values.iter().map(|&v| member(v)).collect(),
-                    }
+                    fill_mask(spare, &values, |v| v >= first && v <= last)
                 }
-                None => match spare {
-                    Some(mut m) => {
-                        m.iter_mut().zip(values.iter()).for_each(|(m, &v)| *m = table[index(v)]);
-                        m
-                    }
-                    None => values.iter().map(|&v| table[index(v)]).collect(),
-                },
+                None => fill_mask(spare, &values, |v| table[index(v)]),
             };
             ArrayD::from_shape_vec(IxDyn(&shape), mask).expect("one value per voxel in logical order")
         })
         .collect()
+}
+
+/// `member(v)` for every voxel value, written into `spare` (a buffer of the same length) or collected into fresh
+/// memory.
+fn fill_mask<T: Copy>(spare: Option<Vec<bool>>, values: &[T], member: impl Fn(T) -> bool) -> Vec<bool> {
+    match spare {
+        Some(mut mask) => {
+            mask.iter_mut().zip(values).for_each(|(m, &v)| *m = member(v));
+            mask
+        }
+        None => values.iter().map(|&v| member(v)).collect(),
+    }
 }
 
 /// The slots of a membership table as `(first, last − first)` when they form one run (`None` when there are none

@@ -18,7 +18,7 @@ use mia_core::{Image, ImageProperties};
 use header::{element_type_name, MAX_HEADER_BYTES};
 pub use header::{parse_header, DataFile, MetaHeader};
 
-use crate::fsutil::{lower_name, skip, write_atomic};
+use crate::fsutil::{lower_name, skip, write_atomic, GZIP_MAGIC};
 use crate::raw::{byte_len, encode_data, read_data, ByteOrder, MAX_DEFLATE_RATIO};
 use crate::MappedImage;
 use crate::{IoError, Result};
@@ -33,9 +33,8 @@ struct Located {
     /// from there to the voxels.
     base: u64,
     skip: u64,
-    /// Array shape in numpy order and the bytes it takes uncompressed.
+    /// Array shape in numpy order.
     shape: Vec<usize>,
-    nbytes: u64,
     order: ByteOrder,
 }
 
@@ -103,7 +102,7 @@ fn locate(path: &Path) -> Result<Located> {
         Some(n) => n as u64,
         None => 0,
     };
-    Ok(Located { header: h, data_path, data_len: len, base: start, skip: skip_bytes, shape, nbytes, order })
+    Ok(Located { header: h, data_path, data_len: len, base: start, skip: skip_bytes, shape, order })
 }
 
 /// Reads a MetaImage (`.mha` or `.mhd`).
@@ -129,7 +128,7 @@ pub fn read_metaimage(path: &Path) -> Result<Image> {
             b
         };
         let bound = compressed_len.saturating_mul(MAX_DEFLATE_RATIO).saturating_add(1 << 16);
-        let mut decoder: Box<dyn Read + '_> = if magic == [0x1f, 0x8b] {
+        let mut decoder: Box<dyn Read + '_> = if magic == GZIP_MAGIC {
             Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
         } else {
             Box::new(flate2::bufread::ZlibDecoder::new(buffered))
@@ -151,14 +150,7 @@ pub fn map_metaimage(path: &Path) -> Result<Option<MappedImage>> {
     if at.header.compressed || at.order != ByteOrder::NATIVE {
         return Ok(None);
     }
-    let properties = at.properties(path)?;
-    debug_assert_eq!(
-        at.nbytes,
-        (properties.size().iter().product::<usize>()
-            * properties.components()
-            * properties.pixel_type().size_bytes()) as u64
-    );
-    MappedImage::open(&at.data_path, at.base + at.skip, properties).map(Some)
+    MappedImage::open(&at.data_path, at.base + at.skip, at.properties(path)?).map(Some)
 }
 
 /// Options for writing MetaImage files.

@@ -26,7 +26,7 @@ use crate::MappedImage;
 pub use header::NiftiVersion;
 use header::{sniff, NiftiHeader, NIFTI1_HEADER_SIZE, NIFTI2_HEADER_SIZE};
 
-use crate::fsutil::{lower_name, open_maybe_gz, skip, write_atomic, write_maybe_gz};
+use crate::fsutil::{is_gzip_file, lower_name, open_maybe_gz, skip, write_atomic, write_maybe_gz};
 use crate::raw::{encode_data, read_data, ByteOrder};
 use crate::{IoError, Result};
 
@@ -114,12 +114,8 @@ fn read_header(hdr_path: &Path, reader: &mut dyn Read) -> Result<(NiftiHeader, u
 pub fn map_nifti(path: &Path) -> Result<Option<MappedImage>> {
     let (hdr_path, data_path) = header_and_data_paths(path);
     let data_file = data_path.clone().unwrap_or_else(|| hdr_path.clone());
-    let gzip = |p: &Path| -> Option<bool> {
-        let mut magic = [0u8; 2];
-        let mut f = std::fs::File::open(p).ok()?;
-        Some(f.read_exact(&mut magic).is_err() || magic == [0x1f, 0x8b])
-    };
-    if gzip(&hdr_path) != Some(false) || gzip(&data_file) != Some(false) {
+    // Gzip files need decoding; files that do not open (or are too short) are left to the read, which reports them.
+    if is_gzip_file(&hdr_path) != Some(false) || is_gzip_file(&data_file) != Some(false) {
         return Ok(None);
     }
     let file = std::fs::File::open(&hdr_path).map_err(|e| IoError::io(&hdr_path, e))?;
